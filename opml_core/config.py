@@ -1,0 +1,178 @@
+"""Settings: the one reader of the environment and of ``.streamlit/secrets.toml``.
+
+Every value comes from an ``OPML_*`` environment variable, else the ``[opml]`` table of the
+secrets file, else a default that works on a fresh machine (local Spark, SQLite MLflow, local
+endpoint, state in ``./.opml``). ``load_settings()`` turns a bad value into a ``ConfigError``
+that names the variable and says what it accepts. ``Workspace`` knows where each kind of state
+lives inside the workspace directory.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+from pydantic import Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+from opml_core.errors import ConfigError
+
+ENV_PREFIX = "OPML_"
+SECRETS_FILE = Path(".streamlit/secrets.toml")
+SECRETS_TABLE = "opml"
+SPARK_MASTER_PATTERN = re.compile(
+    r"^(local(\[(\*|[1-9][0-9]*)(,[0-9]+)?\])?|spark://\S+|sc://\S+|yarn|k8s://\S+)$"
+)
+TRACKING_URI_PATTERN = re.compile(r"^(sqlite:///\S+|file:\S+|https?://\S+|databricks\S*|azureml://\S+|postgresql\S*|mysql\S*|/\S+)$")
+MODEL_NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,63}$")
+
+
+class _SecretsSource(PydanticBaseSettingsSource):
+    """Reads the ``[opml]`` table of ``.streamlit/secrets.toml`` when the file exists."""
+
+    def __init__(self, settings_cls, path: Path):
+        super().__init__(settings_cls)
+        self._values: dict = {}
+        if path.is_file():
+            try:
+                self._values = tomllib.loads(path.read_text("utf-8")).get(SECRETS_TABLE, {})
+            except tomllib.TOMLDecodeError as exc:
+                raise ConfigError(
+                    f"{path} is not valid TOML ({exc}); fix it or remove it to use the defaults."
+                ) from exc
+
+    def get_field_value(self, field, field_name):
+        return self._values.get(field_name), field_name, False
+
+    def __call__(self) -> dict:
+        return {k: v for k, v in self._values.items() if k in self.settings_cls.model_fields}
+
+
+class Settings(BaseSettings):
+    """opml's settings; each field is the environment variable ``OPML_<FIELD>``."""
+
+    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, extra="ignore")
+
+    home: Path = Field(Path(".opml"), description="Workspace directory holding all state.")
+    spark_master: str = Field("local[*]", description="local[*], spark://host:7077 or sc://host:15002")
+    spark_driver_memory: str = Field("2g", description="Driver memory for local Spark, e.g. 2g.")
+    spark_shuffle_partitions: int = Field(8, ge=1, le=10_000)
+    spark_ui: bool = Field(False, description="Serve the Spark UI on port 4040.")
+    mlflow_tracking_uri: str | None = Field(None, description="Default: SQLite in the workspace.")
+    mlflow_experiment: str = Field("opml")
+    model_name: str = Field("opml-model", description="Default registered model name.")
+    max_upload_mb: int = Field(200, ge=1, le=100_000, description="Largest accepted upload.")
+
+    @classmethod
+    def settings_customise_sources(cls, settings_cls, init_settings, env_settings,
+                                   dotenv_settings, file_secret_settings):
+        return init_settings, env_settings, _SecretsSource(settings_cls, SECRETS_FILE)
+
+    @field_validator("spark_master")
+    @classmethod
+    def _check_master(cls, value: str) -> str:
+        if not SPARK_MASTER_PATTERN.match(value):
+            raise ValueError("use local[*], local[N], spark://host:7077, sc://host:15002, yarn or k8s://…")
+        return value
+
+    @field_validator("spark_driver_memory")
+    @classmethod
+    def _check_memory(cls, value: str) -> str:
+        if not re.fullmatch(r"[1-9][0-9]*[kmgt]", value.lower()):
+            raise ValueError("use a size such as 2g or 4096m")
+        return value.lower()
+
+    @field_validator("mlflow_tracking_uri")
+    @classmethod
+    def _check_tracking_uri(cls, value: str | None) -> str | None:
+        if value in (None, ""):
+            return None
+        if not TRACKING_URI_PATTERN.match(value):
+            raise ValueError("use sqlite:///path/mlflow.db, http(s)://server, file:/path or databricks")
+        return value
+
+    @field_validator("model_name")
+    @classmethod
+    def _check_model_name(cls, value: str) -> str:
+        if not MODEL_NAME_PATTERN.match(value):
+            raise ValueError("use letters, digits, '-', '_' or '.', at most 64 characters")
+        return value
+
+    @property
+    def tracking_uri(self) -> str:
+        """The MLflow tracking URI in use: the configured one or SQLite in the workspace."""
+        if self.mlflow_tracking_uri:
+            return self.mlflow_tracking_uri
+        return f"sqlite:///{self.workspace.mlflow_db}"
+
+    @property
+    def workspace(self) -> "Workspace":
+        return Workspace(self.home)
+
+    @property
+    def is_local_spark(self) -> bool:
+        return self.spark_master.startswith("local")
+
+
+def load_settings(**overrides) -> Settings:
+    """Read the settings; a bad value raises ConfigError naming its variable and what it accepts."""
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        problems = []
+        for error in exc.errors():
+            field = str(error["loc"][0]) if error["loc"] else "?"
+            message = error["msg"].removeprefix("Value error, ")
+            problems.append(f"{ENV_PREFIX}{field.upper()}: {message} (got {error.get('input')!r})")
+        raise ConfigError("Invalid setting — " + "; ".join(problems)) from exc
+
+
+@dataclass(frozen=True)
+class Workspace:
+    """Where each kind of state lives inside the workspace directory."""
+
+    root: Path
+
+    def __post_init__(self):
+        object.__setattr__(self, "root", Path(self.root).expanduser().resolve())
+
+    @property
+    def warehouse(self) -> Path:
+        return self.root / "warehouse"
+
+    @property
+    def uploads(self) -> Path:
+        return self.root / "uploads"
+
+    @property
+    def mlflow_dir(self) -> Path:
+        return self.root / "mlflow"
+
+    @property
+    def mlflow_db(self) -> Path:
+        return self.mlflow_dir / "mlflow.db"
+
+    @property
+    def mlflow_artifacts(self) -> Path:
+        return self.mlflow_dir / "artifacts"
+
+    @property
+    def deployments(self) -> Path:
+        return self.root / "deployments"
+
+    @property
+    def usage(self) -> Path:
+        return self.root / "usage"
+
+    @property
+    def spark_local(self) -> Path:
+        return self.root / "spark-tmp"
+
+    def ensure(self) -> "Workspace":
+        """Create the directories (idempotent) and return self."""
+        for path in (self.warehouse, self.uploads, self.mlflow_dir, self.mlflow_artifacts,
+                     self.deployments, self.usage, self.spark_local):
+            path.mkdir(parents=True, exist_ok=True)
+        return self

@@ -1,0 +1,123 @@
+"""Load a dataset into Spark from the bundled file, an upload or a workspace table.
+
+Whatever the source, the result is a ``LoadedData``: a cached Spark DataFrame with Spark-safe
+column names plus an ``opml_row_id`` that keeps the file's row order, and the readable names to
+show. Uploads are checked (``inspect.py``) and staged in the workspace before Spark reads them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from opml_core.config import Workspace
+from opml_core.data.columns import ROW_ID, safe_names
+from opml_core.data.inspect import FileLayout, check_size, inspect_file
+from opml_core.datasets import BUNDLED, BundledDataset
+from opml_core.errors import DataError
+
+
+@dataclass
+class LoadedData:
+    """A dataset ready to profile and split, with the names users know."""
+
+    df: object  # pyspark DataFrame: safe column names + ROW_ID
+    description: str
+    display_names: dict[str, str]  # safe name -> readable name
+    suggested_name: str
+    bundled: BundledDataset | None = None
+    card: object | None = None  # DatasetCard when loaded from a prepared table
+
+    def display(self, column: str) -> str:
+        return self.display_names.get(column, column)
+
+    @property
+    def columns(self) -> list[str]:
+        return [c for c in self.df.columns if c != ROW_ID]
+
+
+@dataclass(frozen=True)
+class StagedFile:
+    """An upload that passed its checks, saved in the workspace."""
+
+    path: Path
+    filename: str
+    layout: FileLayout = field(compare=False)
+
+
+def load_bundled(spark, key: str = "bank-marketing") -> LoadedData:
+    """The bundled dataset, read with its known schema (no inference pass)."""
+    dataset = BUNDLED[key]
+    df = spark.read.csv(
+        str(dataset.path), sep=dataset.delimiter, header=True, schema=dataset.schema_ddl
+    )
+    return _finish(df, list(df.columns), dataset.title, dataset.suggested_name, dataset)
+
+
+def stage_upload(workspace: Workspace, filename: str, data: bytes, max_mb: int,
+                 delimiter: str | None = None) -> StagedFile:
+    """Check an uploaded file and save it under the workspace's uploads folder."""
+    check_size(len(data), max_mb)
+    layout = inspect_file(data, filename, delimiter)
+    digest = hashlib.sha256(data).hexdigest()[:16]
+    suffix = ".parquet" if layout.format == "parquet" else ".csv"
+    path = workspace.ensure().uploads / f"{digest}{suffix}"
+    if not path.exists():
+        tmp = path.with_suffix(".partial")
+        tmp.write_bytes(data)
+        tmp.replace(path)
+    return StagedFile(path, filename, layout)
+
+
+def load_staged(spark, staged: StagedFile) -> LoadedData:
+    """Read a staged upload with Spark (types inferred for CSV)."""
+    layout = staged.layout
+    if layout.format == "parquet":
+        df = spark.read.parquet(str(staged.path))
+    else:
+        df = spark.read.csv(
+            str(staged.path), sep=layout.delimiter, header=True, inferSchema=True,
+            quote='"', escape='"', encoding="UTF-8", mode="PERMISSIVE",
+        )
+    base = re.sub(r"[^a-z0-9]+", "_", Path(staged.filename).stem.lower()).strip("_") or "data"
+    return _finish(df, layout.columns, f"upload {staged.filename}", base[:40])
+
+
+def load_table(spark, workspace: Workspace, name: str) -> LoadedData:
+    """A workspace table (e.g. to prepare it again with another split)."""
+    from opml_core.data.tables import read_card, read_table
+
+    df = read_table(spark, workspace, name)
+    card = read_card(workspace, name)
+    display = dict(card.display_names) if card else {c: c for c in df.columns}
+    if ROW_ID not in df.columns:
+        from pyspark.sql import functions as F
+
+        df = df.withColumn(ROW_ID, F.monotonically_increasing_id())
+    data = LoadedData(df.cache(), f"table {name}", display, name, card=card)
+    return data
+
+
+def _finish(df, readable: list[str], description: str, suggested: str,
+            bundled: BundledDataset | None = None) -> LoadedData:
+    from pyspark.sql import functions as F
+
+    mapping = safe_names(readable)
+    df = df.toDF(*[mapping[name] for name in readable])
+    df = df.withColumn(ROW_ID, F.monotonically_increasing_id()).cache()
+    display = {safe: name for name, safe in mapping.items()}
+    return LoadedData(df, description, display, suggested, bundled)
+
+
+def preview_rows(data: LoadedData, rows: int = 20):
+    """The first rows as a small pandas frame with readable column names."""
+    return data.df.drop(ROW_ID).limit(rows).toPandas().rename(columns=data.display_names)
+
+
+def require_columns(data: LoadedData, columns: list[str]) -> None:
+    """Raise DataError naming any column the dataset does not have."""
+    missing = [c for c in columns if c not in data.df.columns]
+    if missing:
+        raise DataError(f"The dataset has no column {missing[0]!r}; choose one of its columns.")

@@ -1,0 +1,31 @@
+"""One way to show problems: the message in plain words, technical details folded away.
+
+``reporting()`` wraps a user action; an ``OpmlError`` raised inside becomes an error box whose
+text says what to do next, with the underlying cause in an expander. Anything else is a bug and
+propagates (tests see it; the app shows Streamlit's traceback).
+"""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+
+import streamlit as st
+
+from opml_core.errors import OpmlError
+
+
+def show_error(exc: OpmlError) -> None:
+    st.error(str(exc), icon="⚠️")
+    cause = exc.__cause__
+    if cause is not None:
+        with st.expander("Technical details"):
+            st.code(f"{type(cause).__name__}: {cause}", language="text")
+
+
+@contextmanager
+def reporting():
+    """Show an OpmlError raised in the block as a message; the page carries on."""
+    try:
+        yield
+    except OpmlError as exc:
+        show_error(exc)

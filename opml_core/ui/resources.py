@@ -1,0 +1,102 @@
+"""Cached resources for the pages: settings, the Spark session, loaded datasets, profiles.
+
+Spark starts only when a page first asks for it, inside a status box that says so. Loaded
+datasets are cached per source (a ``SourceRef``), so reruns of a page never reload or reprofile.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from opml_core.config import Settings, load_settings
+from opml_core.errors import ConfigError
+from opml_core.spark import get_spark, spark_is_running
+from opml_core.ui.feedback import show_error
+from opml_core.ui.state import SourceRef
+
+SPARK_START_LABEL = "Starting Spark (about 10 seconds, once per app start)…"
+
+
+def settings() -> Settings:
+    """The settings; a bad value stops the page with a message naming the variable."""
+    try:
+        return load_settings()
+    except ConfigError as exc:
+        show_error(exc)
+        st.stop()
+
+
+def spark():
+    """The SparkSession, started on first use with a visible status."""
+    current = settings()
+    if spark_is_running():
+        return get_spark(current)
+    with st.status(SPARK_START_LABEL, expanded=False) as status:
+        try:
+            session = get_spark(current)
+        except ConfigError as exc:
+            status.update(label="Spark did not start", state="error")
+            show_error(exc)
+            st.stop()
+        status.update(label="Spark is ready", state="complete")
+    return session
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _loaded(source: SourceRef, home: str):
+    from opml_core import data
+    from opml_core.config import Workspace
+
+    session = get_spark(load_settings())
+    if source.kind == "bundled":
+        return data.load_bundled(session, source.ref)
+    if source.kind == "table":
+        return data.load_table(session, Workspace(home), source.ref)
+    return data.load_staged(session, _restage(source))
+
+
+def loaded(source: SourceRef):
+    """The LoadedData for a source (Spark started first, visibly)."""
+    spark()
+    with st.spinner(f"Loading {source.label}…"):
+        return _loaded(source, str(settings().home))
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def _profile(source: SourceRef, home: str):
+    from opml_core.data import profile_frame
+
+    loaded_data = _loaded(source, home)
+    return profile_frame(loaded_data.df, loaded_data.display_names)
+
+
+def profile(source: SourceRef):
+    loaded(source)
+    with st.spinner("Profiling every column…"):
+        return _profile(source, str(settings().home))
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def evaluation(run_id: str, tracking_uri: str):
+    from opml_core.registry import load_evaluation
+
+    return load_evaluation(settings(), run_id)
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def run_card(run_id: str, tracking_uri: str):
+    from opml_core.registry import load_run_card
+
+    return load_run_card(settings(), run_id)
+
+
+def _restage(source: SourceRef):
+    from pathlib import Path
+
+    from opml_core.data.inspect import FileLayout
+    from opml_core.data.load import StagedFile
+
+    path = Path(source.ref)
+    layout = FileLayout("parquet" if path.suffix == ".parquet" else "csv", list(source.columns),
+                        source.delimiter)
+    return StagedFile(path, source.label, layout)

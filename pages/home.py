@@ -1,0 +1,28 @@
+"""Home: what opml does and where things stand, without starting Spark."""
+
+import streamlit as st
+
+from opml_core.data import list_tables
+from opml_core.datasets import BANK_MARKETING
+from opml_core.tracking import mlflow_ui_command
+from opml_core.ui import resources
+from opml_core.ui.widgets import citation, metric_row
+
+st.title("opml: from data to a monitored endpoint")
+st.markdown(
+    "opml takes a model from a dataset to a REST endpoint you can watch, in the browser and "
+    "without code:\n\n"
+    "1. **Prepare**: load a file, look at it, choose what to predict, split it into training "
+    "rows and *operations* rows that stand in for tomorrow's production inputs.\n"
+    "2. **Train**: fit a Spark ML pipeline (preprocessing included), see how good it is, and "
+    "register it in MLflow as a new version.\n"
+    "3. **Deploy** it as a REST endpoint, **Predict** with it, and **Monitor** its usage, "
+    "performance and drift (coming next)."
+)
+settings = resources.settings()
+tables = list_tables(settings.workspace)
+metric_row({"Tables in the workspace": str(len(tables)),
+            "Workspace": str(settings.workspace.root), "Spark": settings.spark_master})
+st.page_link("pages/prepare.py", label="Start with Prepare data", icon="➡️")
+st.caption(f"MLflow UI on the same store: `{mlflow_ui_command(settings)}`")
+citation(BANK_MARKETING)
