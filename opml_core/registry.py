@@ -165,9 +165,12 @@ def remove_alias(settings: Settings, name: str, alias: str) -> None:
     """Remove an alias from whichever version holds it."""
     client = connect(settings)
     try:
-        client.delete_registered_model_alias(name, alias)
+        held = client.get_registered_model(name).aliases
     except Exception as exc:
-        raise TrainingError(f"{name} has no alias {alias!r} to remove.") from exc
+        raise TrainingError(f"There is no registered model {name!r}.") from exc
+    if alias not in held:
+        raise TrainingError(f"{name} has no alias {alias!r} to remove.")
+    client.delete_registered_model_alias(name, alias)
 
 
 def load_evaluation(settings: Settings, run_id: str):

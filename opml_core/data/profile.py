@@ -148,7 +148,9 @@ def _histograms(df, numeric: dict[str, dict], rows: int) -> dict[str, list[tuple
         return result
     bins = []
     for c, (low, width) in ranged.items():
-        index = F.least(F.floor((F.col(c) - F.lit(low)) / F.lit(width)), F.lit(HISTOGRAM_BINS - 1))
+        # least() skips nulls, so missing values must be kept out explicitly
+        index = F.when(F.col(c).isNotNull(), F.least(
+            F.floor((F.col(c) - F.lit(low)) / F.lit(width)), F.lit(HISTOGRAM_BINS - 1)))
         bins.append(F.struct(F.lit(c).alias("column"), index.cast("int").alias("bin")))
     counted = (df.select(F.explode(F.array(*bins)).alias("b")).select("b.column", "b.bin")
                .where(F.col("bin").isNotNull()).groupBy("column", "bin").count().collect())

@@ -1,0 +1,41 @@
+"""Every page runs without an exception, empty workspace or not."""
+
+import pytest
+
+from tests.app.conftest import open_page, texts
+
+PAGES = ["home", "prepare", "train"]
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_every_page_runs_in_an_empty_workspace(settings, page):
+    at = open_page(None if page == "home" else page)
+    assert not at.exception, at.exception
+
+
+def test_the_train_page_invites_preparing_data_first(settings):
+    at = open_page("train")
+    assert "No training table yet" in texts(at.info)
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_every_page_runs_with_prepared_tables(spark, settings, prepared, page):
+    at = open_page(None if page == "home" else page)
+    assert not at.exception, at.exception
+
+
+def test_the_home_page_renders_without_starting_spark():
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT
+
+    script = ("from streamlit.testing.v1 import AppTest\n"
+              "at = AppTest.from_file('app.py', default_timeout=60).run()\n"
+              "assert not at.exception, at.exception\n"
+              "import opml_core.spark as s, sys\n"
+              "print(at.title[0].value, s.spark_is_running(), 'pyspark.sql' in sys.modules)\n")
+    result = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True,
+                            text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().endswith("False False")
