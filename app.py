@@ -2,10 +2,10 @@
 
 import streamlit as st
 
-st.set_page_config(page_title="opml", page_icon="🛠️", layout="wide")
+st.set_page_config(page_title="opml", page_icon=":material/rocket_launch:", layout="wide")
 pages = {
-    "": [st.Page("pages/home.py", title="Home", icon="🏠", default=True)],
-    "Build": [st.Page("pages/prepare.py", title="Prepare data", icon="🧹"),
-              st.Page("pages/train.py", title="Train", icon="🏋️")],
+    "": [st.Page("pages/home.py", title="Home", icon=":material/home:", default=True)],
+    "Build": [st.Page("pages/prepare.py", title="Prepare data", icon=":material/table_chart:"),
+              st.Page("pages/train.py", title="Train", icon=":material/model_training:")],
 }
 st.navigation(pages).run()

@@ -21,7 +21,7 @@ if chosen is not None and chosen != state.get(state.PREPARE_SOURCE):
 source = state.get(state.PREPARE_SOURCE)
 if source is None:
     st.info("Choose a source and press **Load data**. The bundled Bank Marketing data is a good "
-            "first try.", icon="ℹ️")
+            "first try.", icon=":material/info:")
     st.stop()
 
 with reporting():
@@ -39,5 +39,5 @@ with reporting():
 done = state.get(state.PREPARE_RESULT)
 if done:
     training, operations, summary = done
-    st.success(f"Created **{training}** and **{operations}**. {summary}", icon="✅")
-    st.page_link("pages/train.py", label=f"Train a model on {training}", icon="➡️")
+    st.success(f"Created **{training}** and **{operations}**. {summary}", icon=":material/check_circle:")
+    st.page_link("pages/train.py", label=f"Train a model on {training}", icon=":material/arrow_forward:")

@@ -21,7 +21,7 @@ with train_tab:
             result = run_with_progress("Training", train_and_log, spark, settings, spec, spark=spark)
             state.put(state.TRAIN_RUN, (result.run_id, result.model_name, result.version))
             st.success(f"Registered **{result.model_name}** version {result.version} "
-                       f"(fit {result.timings['fit_s']:.1f} s).", icon="✅")
+                       f"(fit {result.timings['fit_s']:.1f} s).", icon=":material/check_circle:")
     if state.get(state.TRAIN_RUN):
         train_form.results(settings, *state.get(state.TRAIN_RUN))
 with versions_tab:

@@ -15,7 +15,7 @@ from opml_core.errors import OpmlError
 
 
 def show_error(exc: OpmlError) -> None:
-    st.error(str(exc), icon="⚠️")
+    st.error(str(exc), icon=":material/warning:")
     cause = exc.__cause__
     if cause is not None:
         with st.expander("Technical details"):

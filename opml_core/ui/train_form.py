@@ -107,7 +107,7 @@ def versions_section(settings) -> None:
         right.write("")
         if right.button("Set alias", key="train.alias_set"):
             set_alias(settings, name, version, alias)
-            st.success(f"{alias} now points at {name} v{version}.", icon="✅")
+            st.success(f"{alias} now points at {name} v{version}.", icon=":material/check_circle:")
             st.rerun()
         held = [(a, v.version) for v in versions for a in v.aliases]
         if held and st.button(f"Remove alias {alias!r}", key="train.alias_remove",
@@ -127,4 +127,4 @@ def submit_section(settings) -> None:
             logged = submit_model_zip(settings, upload.getvalue(), upload.name, name,
                                       spark_factory=resources.spark)
             st.success(f"Registered {upload.name} as {logged.name} version {logged.version}.",
-                       icon="✅")
+                       icon=":material/check_circle:")

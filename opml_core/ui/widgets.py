@@ -22,9 +22,9 @@ def metric_row(values: dict[str, str], help_texts: dict[str, str] | None = None)
 
 def empty_state(message: str, page: str | None = None, link_label: str | None = None) -> None:
     """A friendly 'nothing here yet' box with a link to the page that fills it."""
-    st.info(message, icon="ℹ️")
+    st.info(message, icon=":material/info:")
     if page:
-        st.page_link(page, label=link_label or "Go there", icon="➡️")
+        st.page_link(page, label=link_label or "Go there", icon=":material/arrow_forward:")
 
 
 def plot(figure, key: str | None = None) -> None:
