@@ -7,5 +7,7 @@ pages = {
     "": [st.Page("pages/home.py", title="Home", icon=":material/home:", default=True)],
     "Build": [st.Page("pages/prepare.py", title="Prepare data", icon=":material/table_chart:"),
               st.Page("pages/train.py", title="Train", icon=":material/model_training:")],
+    "Run": [st.Page("pages/deploy.py", title="Deploy", icon=":material/cloud_upload:"),
+            st.Page("pages/predict.py", title="Predict", icon=":material/online_prediction:")],
 }
 st.navigation(pages).run()

@@ -64,6 +64,10 @@ class Settings(BaseSettings):
     mlflow_experiment: str = Field("opml")
     model_name: str = Field("opml-model", description="Default registered model name.")
     max_upload_mb: int = Field(200, ge=1, le=100_000, description="Largest accepted upload.")
+    serve_host: str = Field("127.0.0.1", description="Address local endpoints listen on.")
+    deploy_port_start: int = Field(5101, ge=1024, le=65000, description="First port for endpoints.")
+    max_payload_mb: float = Field(5.0, gt=0, le=1024, description="Largest scoring request body.")
+    max_rows_per_request: int = Field(10_000, ge=1, le=1_000_000)
 
     @classmethod
     def settings_customise_sources(cls, settings_cls, init_settings, env_settings,

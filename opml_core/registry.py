@@ -85,6 +85,7 @@ def log_trained_model(settings: Settings, model, card, spec, params: dict, evalu
             path = Path(tmp) / MODEL_DIR
             _save_spark_model(model, path, card, example)
             mlflow.log_artifacts(str(path), MODEL_DIR)
+            _compile(path, run.info.run_id)
         version = _register(settings, name, run.info.run_id)
     return LoggedModel(run.info.run_id, name, version, f"models:/{name}/{version}")
 
@@ -102,6 +103,17 @@ def _save_spark_model(model, path: Path, card, example) -> None:
         example[column] = example[column].astype("float64")
     mlflow.spark.save_model(model, str(path), signature=ModelSignature(inputs, outputs),
                             input_example=example, pip_requirements=pinned_requirements())
+
+
+def _compile(model_dir: Path, run_id: str) -> None:
+    """Build the Spark-free scorer now, so deploying this version never waits for it."""
+    from opml_core.scoring.bundle import compile_and_log
+    from opml_core.scoring.compile import UnsupportedStage
+
+    try:
+        compile_and_log(model_dir, run_id)
+    except UnsupportedStage:
+        pass  # deployments of this version score through Spark and say so
 
 
 def _register(settings: Settings, name: str, run_id: str) -> str:

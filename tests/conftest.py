@@ -101,3 +101,54 @@ def prepared(spark, settings, bank_small):
     from opml_core.data import prepare_tables
 
     return prepare_tables(spark, settings.workspace, bank_small, bank_spec())
+
+
+TINY_FOREST = {"numTrees": 10, "maxDepth": 5}
+
+
+@pytest.fixture(scope="module")
+def trained_settings(tmp_path_factory, mlflow_template, spark, bank_small):
+    """A module's workspace: bank_train/bank_ops prepared and a small forest registered as
+    opml-model version 1, aliased champion."""
+    from opml_core.data import prepare_tables
+    from opml_core.registry import set_alias
+    from opml_core.train import TrainSpec, train_and_log
+
+    settings = make_settings(tmp_path_factory.mktemp("trained-ws"), mlflow_template)
+    prepare_tables(spark, settings.workspace, bank_small, bank_spec())
+    train_and_log(spark, settings, TrainSpec("bank_train", params=TINY_FOREST))
+    set_alias(settings, "opml-model", "1", "champion")
+    return settings
+
+
+@pytest.fixture
+def in_workspace(monkeypatch):
+    """Point the OPML_* environment (pages, CLI) at a given settings' workspace."""
+    def point(settings: Settings) -> Settings:
+        monkeypatch.setenv("OPML_HOME", str(settings.home))
+        monkeypatch.setenv("OPML_SPARK_MASTER", "local[2]")
+        monkeypatch.delenv("OPML_MLFLOW_TRACKING_URI", raising=False)
+        return settings
+    return point
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _no_endpoint_outlives_the_tests(tmp_path_factory):
+    """Endpoints run in their own sessions (they outlive the app by design); stop the tests' ones."""
+    yield
+    import os
+    import signal
+
+    marker = str(tmp_path_factory.getbasetemp()).encode()
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            cmdline = (entry / "cmdline").read_bytes()
+        except OSError:
+            continue
+        if b"opml_core.serve" in cmdline and marker in cmdline:
+            try:
+                os.kill(int(entry.name), signal.SIGKILL)
+            except ProcessLookupError:
+                pass

@@ -68,32 +68,18 @@ class CompiledPipeline:
     model: Ensemble | Linear
     stages: list[str] = field(default_factory=list)  # Spark stage classes, for display
 
+    def __post_init__(self):
+        self._plan = _Plan(self.blocks)
+        if isinstance(self.model, Ensemble):
+            self._walk = _Walk(self.model, self.blocks)
+
     @property
     def columns(self) -> list[str]:
         return [b.column for b in self.blocks]
 
     def features(self, columns: dict[str, list]) -> tuple[np.ndarray, dict[str, int]]:
         """The assembled feature matrix, and how many unseen categories each column had."""
-        rows = len(next(iter(columns.values()))) if columns else 0
-        matrix = np.zeros((rows, self.width))
-        unseen: dict[str, int] = {}
-        for block in self.blocks:
-            values = columns[block.column]
-            if block.kind == "numeric":
-                column = np.array(values, dtype=float)
-                if block.surrogate is not None:
-                    column[np.isnan(column)] = block.surrogate
-                matrix[:, block.offset] = column
-                continue
-            index, misses = _index(values, block)
-            if misses:
-                unseen[block.column] = misses
-            if block.kind == "index":
-                matrix[:, block.offset] = index
-            else:
-                hot = index < block.size
-                matrix[np.nonzero(hot)[0], block.offset + index[hot]] = 1.0
-        return matrix, unseen
+        return self._plan.assemble(columns, self.width)
 
     def score(self, columns: dict[str, list]) -> tuple[np.ndarray, np.ndarray, dict[str, int]]:
         """P(label 1), the predicted label (0/1) and unseen-category counts, per row."""
@@ -103,7 +89,7 @@ class CompiledPipeline:
             p0 = 1.0 / (1.0 + np.exp(margin))
             p1 = 1.0 - p0
             return p1, (p1 > self.model.threshold).astype(int), unseen
-        leaves = _leaves(self.model, matrix)
+        leaves = self._walk.leaves(matrix)
         if self.model.kind == "forest":
             raw0 = self.model.value0[leaves].sum(axis=1)
             raw1 = self.model.value1[leaves].sum(axis=1)
@@ -144,27 +130,92 @@ class CompiledPipeline:
         return cls([Block(**b) for b in meta["blocks"]], meta["width"], model, meta["stages"])
 
 
-def _index(values: list, block: Block) -> tuple[np.ndarray, int]:
-    lookup = {label: i for i, label in enumerate(block.labels)}
-    unseen = len(block.labels)
-    index = np.fromiter((lookup.get(v, unseen) if v is not None else unseen for v in values),
-                        dtype=np.int64, count=len(values))
-    return index, int((index == unseen).sum())
+class _Plan:
+    """How to turn columns into the feature matrix with a handful of numpy calls."""
+
+    def __init__(self, blocks: list[Block]):
+        numeric = [b for b in blocks if b.kind == "numeric"]
+        self.numeric = [b.column for b in numeric]
+        self.numeric_offsets = np.array([b.offset for b in numeric], dtype=np.int64)
+        self.surrogates = np.array([np.nan if b.surrogate is None else b.surrogate for b in numeric])
+        coded = [b for b in blocks if b.kind != "numeric"]
+        self.coded = [(b.column, {label: i for i, label in enumerate(b.labels)}, len(b.labels))
+                      for b in coded]
+        self.unseen = np.array([len(b.labels) for b in coded], dtype=np.int64)[:, None]
+        self.onehot = np.array([b.kind == "onehot" for b in coded])
+        self.offsets = np.array([b.offset for b in coded], dtype=np.int64)[:, None]
+        self.sizes = np.array([b.size if b.kind == "onehot" else 0 for b in coded], dtype=np.int64)[:, None]
+
+    def assemble(self, columns: dict[str, list], width: int) -> tuple[np.ndarray, dict[str, int]]:
+        first = columns[self.numeric[0] if self.numeric else self.coded[0][0]]
+        rows = len(first)
+        matrix = np.zeros((rows, width))
+        if self.numeric:
+            values = np.array([columns[c] for c in self.numeric], dtype=float)
+            missing = np.isnan(values)
+            if missing.any():
+                values = np.where(missing, self.surrogates[:, None], values)
+            matrix[:, self.numeric_offsets] = values.T
+        unseen: dict[str, int] = {}
+        if self.coded:
+            index = np.array([[lookup.get(v, miss) for v in columns[name]]
+                              for name, lookup, miss in self.coded], dtype=np.int64)
+            misses = (index == self.unseen).sum(axis=1)
+            if misses.any():
+                unseen = {self.coded[i][0]: int(m) for i, m in enumerate(misses) if m}
+            hot = (index < self.sizes) & self.onehot[:, None]
+            row_of = np.broadcast_to(np.arange(rows), index.shape)
+            matrix[row_of[hot], (self.offsets + index)[hot]] = 1.0
+            if not self.onehot.all():
+                plain = ~self.onehot
+                matrix[:, self.offsets[plain, 0]] = index[plain].T
+        return matrix, unseen
 
 
-def _leaves(model: Ensemble, matrix: np.ndarray) -> np.ndarray:
-    """Walk every row down every tree at once; return the leaf index per (row, tree)."""
-    rows = np.arange(matrix.shape[0])[:, None]
-    node = np.broadcast_to(model.roots, (matrix.shape[0], len(model.roots))).copy()
-    for _ in range(model.depth):
-        inner = model.left[node] >= 0
-        if not inner.any():
-            break
-        value = matrix[rows, model.feature[node]]
+class _Walk:
+    """Trees rearranged for walking: binary category splits become thresholds, leaves loop."""
+
+    def __init__(self, model: Ensemble, blocks: list[Block]):
+        binary = np.zeros(max((b.offset + b.size for b in blocks), default=0) + 1, dtype=bool)
+        for b in blocks:
+            if b.kind == "onehot":
+                binary[b.offset:b.offset + b.size] = True
+        n = len(model.left)
+        leaf = model.left < 0
+        left, right = model.left.copy(), model.right.copy()
+        threshold = model.threshold.astype(float).copy()
+        mask = model.left_mask
+        only_zero_left = model.categorical & (mask == 1)
+        only_one_left = model.categorical & (mask == 2) & binary[model.feature]
+        threshold[only_zero_left | only_one_left] = 0.5
+        left[only_one_left], right[only_one_left] = model.right[only_one_left], model.left[only_one_left]
+        self.general = model.categorical & ~only_zero_left & ~only_one_left
+        index = np.arange(n)
+        left[leaf], right[leaf], threshold[leaf] = index[leaf], index[leaf], np.inf
+        self.feature = np.where(leaf, 0, model.feature)
+        self.threshold = threshold
+        self.children = np.stack([right, left], axis=1)  # [node, went_left]
+        self.mask = mask
+        self.roots = model.roots
+        self.depth = model.depth
+
+    def leaves(self, matrix: np.ndarray) -> np.ndarray:
+        rows, width = matrix.shape
+        flat = matrix.ravel()
+        base = (np.arange(rows) * width)[:, None]
+        node = np.broadcast_to(self.roots, (rows, len(self.roots)))
+        general = self.general.any()
+        for _ in range(self.depth):
+            value = flat.take(base + self.feature.take(node))
+            go_left = value <= self.threshold.take(node)
+            if general:
+                go_left = self._categorical(node, value, go_left)
+            node = self.children[node, go_left.view(np.int8)]
+        return node
+
+    def _categorical(self, node, value, go_left):
+        special = self.general.take(node)
         missing = np.isnan(value)
-        as_category = np.where(missing, 0, value).astype(np.int64).clip(0, 63).astype(np.uint64)
-        in_left_set = ((model.left_mask[node] >> as_category) & np.uint64(1)) == 1
-        go_left = np.where(model.categorical[node], in_left_set & ~missing,
-                           value <= model.threshold[node])
-        node = np.where(inner, np.where(go_left, model.left[node], model.right[node]), node)
-    return node
+        category = np.where(missing, 0, value).astype(np.int64).clip(0, 63).astype(np.uint64)
+        in_set = ((self.mask.take(node) >> category) & np.uint64(1)) == 1
+        return np.where(special, in_set & ~missing, go_left)

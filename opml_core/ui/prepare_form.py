@@ -17,7 +17,6 @@ from opml_core.data.split import OPERATORS
 from opml_core.data.tables import list_tables, table_exists
 from opml_core.datasets import BANK_MARKETING
 from opml_core import charts
-from opml_core.ui import state
 from opml_core.ui.feedback import reporting
 from opml_core.ui.state import SourceRef
 from opml_core.ui.widgets import citation, metric_row, plot

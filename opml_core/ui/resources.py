@@ -90,6 +90,23 @@ def run_card(run_id: str, tracking_uri: str):
     return load_run_card(settings(), run_id)
 
 
+@st.cache_resource(show_spinner="Loading the model…", max_entries=4)
+def _local_scorer(name: str, version: str, home: str):
+    from opml_core.scoring.bundle import cached_bundle
+    from opml_core.scoring.engines import load_scorer
+
+    return load_scorer(cached_bundle(settings(), name, version))
+
+
+def local_scorer(name: str, ref: str):
+    """The model scored in this process (built once per version, cached)."""
+    from opml_core.scoring.bundle import resolve_version
+
+    current = settings()
+    version = resolve_version(current, name, ref).version  # an alias may have moved
+    return _local_scorer(name, str(version), str(current.home))
+
+
 def _restage(source: SourceRef):
     from pathlib import Path
 

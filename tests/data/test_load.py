@@ -2,7 +2,7 @@
 
 import pytest
 
-from opml_core.data import ROW_ID, load_bundled, load_staged, load_table, stage_upload
+from opml_core.data import ROW_ID, load_staged, load_table, stage_upload
 from opml_core.errors import DataError
 from tests.conftest import FIXTURES
 

@@ -1,5 +1,8 @@
 """``python -m opml_core``: the app's actions for scripts and pipelines, printing JSON.
 
+``build`` commands (prepare, train, models, tables) are defined here; ``serving`` adds deploy,
+deployments, score and simulate.
+
 Each command calls the same core function as the matching button. Problems print
 ``{"error": "..."}`` on stderr and exit with status 2; success prints one JSON document.
 """
@@ -12,6 +15,8 @@ import re
 import sys
 from pathlib import Path
 
+from opml_core.cli import serving
+from opml_core.cli.common import split_list, stderr
 from opml_core.errors import OpmlError
 
 SKEW = re.compile(r"^\s*([^<>=!]+?)\s*(>=|<=|==|!=|>|<)\s*(.+?)\s*$")
@@ -33,7 +38,9 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="opml", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m opml_core",
+        description="opml from the command line: prepare data, train, deploy, score. Prints JSON.")
     commands = parser.add_subparsers(title="commands")
 
     p = commands.add_parser("prepare", help="load, split and save a training and an operations table")
@@ -77,6 +84,7 @@ def _parser() -> argparse.ArgumentParser:
 
     tables = commands.add_parser("tables", help="list the workspace's tables")
     tables.set_defaults(run=_tables)
+    serving.add_commands(commands)
     return parser
 
 
@@ -95,9 +103,9 @@ def _prepare(args) -> dict:
     positive = args.positive or (bundled.positive_class if bundled else None)
     if positive is None:
         raise OpmlError("Say which value of the target is the positive class with --positive.")
-    dropped = {resolve(c) for c in _split_list(args.drop)} if args.drop is not None else \
+    dropped = {resolve(c) for c in split_list(args.drop)} if args.drop is not None else \
         set(bundled.excluded_by_default if bundled else ())
-    features = [resolve(c) for c in _split_list(args.features)] if args.features else \
+    features = [resolve(c) for c in split_list(args.features)] if args.features else \
         [c for c in loaded.columns if c != target and c not in dropped]
     skew = _skew(args, resolve)
     base = loaded.suggested_name
@@ -154,10 +162,9 @@ def _train(args) -> dict:
             raise OpmlError(f"Cannot read --param {item!r}; write it like numTrees=50.")
         params[name.strip()] = float(value)
     spec = TrainSpec(args.table, args.model, params,
-                     _split_list(args.features) if args.features else None,
+                     split_list(args.features) if args.features else None,
                      args.test_share, args.seed, args.cv_folds, args.name)
-    result = train_and_log(get_spark(settings), settings, spec,
-                           progress=lambda message: print(message, file=sys.stderr))
+    result = train_and_log(get_spark(settings), settings, spec, progress=stderr)
     return {"run_id": result.run_id, "model": result.model_name, "version": result.version,
             "model_uri": result.model_uri, "estimator": result.estimator,
             "metrics": result.evaluation.headline(0.5), "timings_s": result.timings}
@@ -183,7 +190,3 @@ def _tables(args) -> list:
     from opml_core.data import list_tables
 
     return [info.__dict__ for info in list_tables(load_settings().workspace)]
-
-
-def _split_list(text: str | None) -> list[str]:
-    return [part.strip() for part in (text or "").split(",") if part.strip()]

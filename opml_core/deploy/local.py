@@ -1,0 +1,294 @@
+"""The ``local`` target: one endpoint process per deployment, on this machine.
+
+Each deployment lives in ``deployments/<name>/`` (its record, keys, server settings, model
+bundle and server log). The server runs in its own session, so it outlives the app: when the app
+starts again it finds the process through the record, checks it answers ``/health`` as that
+deployment, and otherwise shows it stopped, ready to restart. Updates build the new bundle
+first and roll back if the new version does not start; deleting keeps the usage history.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from dataclasses import asdict, dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+from opml_core.deploy.base import (FAILED, RUNNING, STARTING, STOPPED, DeploymentInfo,
+                                   DeploymentTarget, Progress, register_target, validate_name)
+from opml_core.errors import DeploymentError
+from opml_core.serve.app import BUNDLE_DIR, ServerConfig
+from opml_core.serve.keys import new_keys, read_keys, regenerate, write_keys
+
+RECORD = "deployment.json"
+LOG = "server.log"
+READY_S = {"compiled": 30.0, "pyfunc": 90.0, "spark": 240.0}
+STOP_S = 10.0
+
+
+@dataclass
+class LocalRecord:
+    name: str
+    model_name: str
+    version: str
+    ref: str
+    port: int
+    host: str
+    auth: bool
+    engine: str
+    note: str | None
+    created: str
+    updated: str
+    pid: int | None = None
+    failed: str | None = None
+
+
+@register_target
+class LocalTarget(DeploymentTarget):
+    key = "local"
+    title = "This machine"
+
+    @property
+    def root(self) -> Path:
+        return self.settings.workspace.deployments
+
+    def deploy(self, name, model_name, ref, *, auth=True, progress: Progress = lambda m: None):
+        from opml_core.scoring.bundle import build_bundle
+
+        validate_name(name)
+        self.root.mkdir(parents=True, exist_ok=True)
+        if (self.root / name).exists():
+            raise DeploymentError(f"A deployment named {name!r} exists; update it to another "
+                                  "version, or choose another name.")
+        staging = self.root / f".staging-{name}-{uuid.uuid4().hex[:6]}"
+        try:
+            progress(f"Packaging {model_name} {ref} for serving")
+            meta = build_bundle(self.settings, model_name, ref, staging / BUNDLE_DIR)
+            write_keys(staging, new_keys(required=auth))
+            ServerConfig(name, str(self.settings.workspace.usage), self.settings.max_payload_mb,
+                         self.settings.max_rows_per_request).save(staging)
+            now = _now()
+            record = LocalRecord(name, model_name, meta.version, str(ref), self._free_port(),
+                                 self.settings.serve_host, auth, meta.engine, meta.note, now, now)
+            _save(staging, record)
+            staging.rename(self.root / name)
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
+        progress(f"Starting the endpoint on port {record.port}")
+        return self.start(name)
+
+    def start(self, name: str) -> DeploymentInfo:
+        folder = self._folder(name)
+        record = _load(folder)
+        if self._alive(record):
+            return self.get(name)
+        with open(folder / LOG, "ab") as log:
+            process = subprocess.Popen(
+                [sys.executable, "-m", "opml_core.serve", str(folder), str(record.port), record.host],
+                stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                start_new_session=True, cwd=Path(__file__).resolve().parents[2])
+        record.pid, record.failed = process.pid, None
+        _save(folder, record)
+        if not self._wait_ready(record, READY_S.get(record.engine, 30.0), process):
+            self._kill(record.pid)
+            record.pid, record.failed = None, "did not become ready"
+            _save(folder, record)
+            raise DeploymentError(f"{name} did not start. Last log lines:\n" +
+                                  "\n".join(self.logs(name, 15)))
+        return self.get(name)
+
+    def stop(self, name: str) -> DeploymentInfo:
+        folder = self._folder(name)
+        record = _load(folder)
+        if record.pid and self._is_ours(record):
+            self._kill(record.pid)
+        record.pid = None
+        _save(folder, record)
+        return self.get(name)
+
+    def update(self, name, ref, *, progress: Progress = lambda m: None):
+        from opml_core.scoring.bundle import build_bundle
+
+        folder = self._folder(name)
+        record = _load(folder)
+        incoming, previous = folder / f"{BUNDLE_DIR}.next", folder / f"{BUNDLE_DIR}.previous"
+        shutil.rmtree(incoming, ignore_errors=True)
+        progress(f"Packaging {record.model_name} {ref}")
+        try:
+            meta = build_bundle(self.settings, record.model_name, ref, incoming)
+        except Exception:
+            shutil.rmtree(incoming, ignore_errors=True)
+            raise
+        progress(f"Switching {name} to version {meta.version}")
+        self.stop(name)
+        shutil.rmtree(previous, ignore_errors=True)
+        (folder / BUNDLE_DIR).rename(previous)
+        incoming.rename(folder / BUNDLE_DIR)
+        old = asdict(record)
+        record.version, record.ref, record.engine, record.note = meta.version, str(ref), meta.engine, meta.note
+        record.updated = _now()
+        _save(folder, record)
+        try:
+            return self.start(name)
+        except DeploymentError:
+            progress("The new version did not start; rolling back")
+            shutil.rmtree(folder / BUNDLE_DIR)
+            previous.rename(folder / BUNDLE_DIR)
+            _save(folder, LocalRecord(**{**old, "pid": None}))
+            self.start(name)
+            raise
+
+    def delete(self, name: str) -> None:
+        self.stop(name)
+        shutil.rmtree(self._folder(name))
+
+    def get(self, name: str) -> DeploymentInfo:
+        record = _load(self._folder(name))
+        if record.failed:
+            status = FAILED
+        elif not record.pid or not self._is_ours(record):
+            status = STOPPED
+        else:
+            status = RUNNING if self._answers(record) else STARTING
+        base = f"http://{record.host}:{record.port}"
+        return DeploymentInfo(
+            name=record.name, target=self.key, model_name=record.model_name,
+            version=record.version, ref=record.ref, status=status,
+            scoring_uri=f"{base}/score", auth_required=record.auth, engine=record.engine,
+            note=record.note, created=record.created, updated=record.updated,
+            details={"port": record.port, "pid": record.pid if status == RUNNING else None,
+                     "docs": f"{base}/docs", "invocations": f"{base}/invocations",
+                     "folder": str(self._folder(name))})
+
+    def list(self) -> list[DeploymentInfo]:
+        if not self.root.is_dir():
+            return []
+        return [self.get(p.name) for p in sorted(self.root.iterdir())
+                if p.is_dir() and (p / RECORD).is_file()]
+
+    def keys(self, name: str):
+        return read_keys(self._folder(name))
+
+    def regenerate_key(self, name: str, slot: str):
+        return regenerate(self._folder(name), slot)
+
+    def logs(self, name: str, lines: int = 50) -> list[str]:
+        path = self._folder(name) / LOG
+        if not path.is_file():
+            return []
+        with open(path, "rb") as handle:
+            handle.seek(max(0, path.stat().st_size - 64 * 1024))
+            return handle.read().decode("utf-8", "replace").splitlines()[-lines:]
+
+    def model_info(self, name: str):
+        from opml_core.scoring.engines import BUNDLE_META, BundleMeta
+
+        return BundleMeta.from_json((self._folder(name) / BUNDLE_DIR / BUNDLE_META).read_text())
+
+    def start_if_stopped(self, name: str) -> DeploymentInfo:
+        info = self.get(name)
+        return info if info.status == RUNNING else self.start(name)
+
+    def _folder(self, name: str) -> Path:
+        folder = self.root / validate_name(name)
+        if not (folder / RECORD).is_file():
+            raise DeploymentError(f"There is no deployment named {name!r}.")
+        return folder
+
+    def _free_port(self) -> int:
+        taken = {_load(p).port for p in self.root.iterdir() if (p / RECORD).is_file()}
+        port = self.settings.deploy_port_start
+        while port in taken or not _bindable(self.settings.serve_host, port):
+            port += 1
+        return port
+
+    def _is_ours(self, record: LocalRecord) -> bool:
+        """The recorded process is alive and is this deployment's server."""
+        if not _alive(record.pid):
+            return False
+        try:
+            cmdline = Path(f"/proc/{record.pid}/cmdline").read_bytes().split(b"\0")
+        except OSError:
+            return False
+        return b"opml_core.serve" in cmdline and str(self.root / record.name).encode() in cmdline
+
+    def _alive(self, record: LocalRecord) -> bool:
+        return bool(record.pid) and self._is_ours(record) and self._answers(record)
+
+    def _answers(self, record: LocalRecord) -> bool:
+        import urllib.request
+
+        try:
+            with urllib.request.urlopen(f"http://{record.host}:{record.port}/health", timeout=2) as r:
+                return json.loads(r.read()).get("deployment") == record.name
+        except (OSError, ValueError):
+            return False
+
+    def _wait_ready(self, record: LocalRecord, timeout: float, process) -> bool:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if process.poll() is not None:
+                return False
+            if self._answers(record):
+                return True
+            time.sleep(0.05)
+        return False
+
+    def _kill(self, pid: int) -> None:
+        try:
+            os.killpg(pid, signal.SIGTERM)
+        except ProcessLookupError:
+            return
+        deadline = time.monotonic() + STOP_S
+        while time.monotonic() < deadline and _alive(pid):
+            time.sleep(0.05)
+        if _alive(pid):
+            os.killpg(pid, signal.SIGKILL)
+
+
+def _alive(pid: int | None) -> bool:
+    if not pid:
+        return False
+    try:
+        if os.waitpid(pid, os.WNOHANG)[0] == pid:  # our child that has exited: reaped now
+            return False
+    except ChildProcessError:
+        pass  # not our child (started before an app restart): ask the kernel instead
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _bindable(host: str, port: int) -> bool:
+    with socket.socket() as sock:
+        try:
+            sock.bind((host, port))
+        except OSError:
+            return False
+    return True
+
+
+def _load(folder: Path) -> LocalRecord:
+    return LocalRecord(**json.loads((folder / RECORD).read_text()))
+
+
+def _save(folder: Path, record: LocalRecord) -> None:
+    tmp = folder / f"{RECORD}.tmp"
+    tmp.write_text(json.dumps(asdict(record), indent=2))
+    tmp.replace(folder / RECORD)
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")

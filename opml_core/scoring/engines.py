@@ -1,0 +1,165 @@
+"""Scorers behind one interface: the compiled pipeline, Spark, or ``mlflow.pyfunc``.
+
+``load_scorer(bundle_dir)`` reads a model bundle (see ``bundle.py``) and returns the fastest
+engine that reproduces the model: ``compiled`` (numpy, no JVM, the usual case), ``spark`` (a
+Spark pipeline with a stage the compiler does not know: exact but slower, with a note saying so)
+or ``pyfunc`` (a submitted model of another flavour). ``score_records`` checks the rows, scores
+them and maps predictions back to the user's labels.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from opml_core.errors import ScoringError
+from opml_core.scoring.inputs import InputSchema, records_to_columns, unseen_warnings
+
+BUNDLE_META = "model.json"
+COMPILED_FILE = "compiled.npz"
+MODEL_DIR = "model"
+
+
+@dataclass(frozen=True)
+class BundleMeta:
+    """What a deployment knows about the model it serves."""
+
+    name: str
+    version: str
+    run_id: str | None
+    engine: str  # compiled | spark | pyfunc
+    note: str | None
+    positive_class: str | None
+    negative_class: str | None
+    inputs: InputSchema
+    signature: dict = field(default_factory=dict)
+    metrics: dict = field(default_factory=dict)
+    target: str | None = None
+    operations_table: str | None = None  # where example inputs come from (the card's sibling)
+
+    def to_json(self) -> str:
+        data = {**vars(self), "inputs": self.inputs.to_dict()}
+        return json.dumps(data, indent=2)
+
+    @classmethod
+    def from_json(cls, text: str) -> "BundleMeta":
+        data = json.loads(text)
+        return cls(**{**data, "inputs": InputSchema.from_dict(data["inputs"])})
+
+
+@dataclass(frozen=True)
+class ScoringResult:
+    """Per-row labels (in the user's terms) and positive-class probabilities, plus warnings."""
+
+    labels: list[str]
+    probabilities: list[float] | None
+    warnings: list[str]
+
+    def predictions(self) -> list[dict]:
+        if self.probabilities is None:
+            return [{"label": label} for label in self.labels]
+        return [{"label": label, "probability": p} for label, p in zip(self.labels, self.probabilities)]
+
+
+class Scorer:
+    """Scores validated columns; subclasses implement ``predict``."""
+
+    engine = "base"
+
+    def __init__(self, meta: BundleMeta):
+        self.meta = meta
+
+    def predict(self, columns: dict[str, list]) -> tuple[np.ndarray | None, list[str], dict[str, int]]:
+        """Return (probabilities or None, labels, unseen-category counts)."""
+        raise NotImplementedError
+
+    def score_records(self, records, max_rows: int = 100_000) -> ScoringResult:
+        columns, warnings = records_to_columns(records, self.meta.inputs, max_rows)
+        probabilities, labels, unseen = self.predict(columns)
+        warnings += unseen_warnings(unseen, self.meta.inputs)
+        return ScoringResult(labels, None if probabilities is None else probabilities.tolist(),
+                             warnings)
+
+    def _labels(self, predicted: np.ndarray) -> list[str]:
+        names = np.array([self.meta.negative_class, self.meta.positive_class], dtype=object)
+        return names[predicted].tolist()
+
+
+class CompiledScorer(Scorer):
+    engine = "compiled"
+
+    def __init__(self, meta: BundleMeta, bundle_dir: Path):
+        from opml_core.scoring.compiled import CompiledPipeline
+
+        super().__init__(meta)
+        self.pipeline = CompiledPipeline.load(bundle_dir / COMPILED_FILE)
+
+    def predict(self, columns):
+        probabilities, predicted, unseen = self.pipeline.score(columns)
+        return probabilities, self._labels(predicted), unseen
+
+
+class SparkScorer(Scorer):
+    """Exact but slow: runs the saved Spark pipeline in a local Spark session."""
+
+    engine = "spark"
+
+    def __init__(self, meta: BundleMeta, bundle_dir: Path):
+        from pyspark.ml import PipelineModel
+        from pyspark.sql import SparkSession
+
+        super().__init__(meta)
+        self.spark = (SparkSession.builder.master("local[1]").config("spark.ui.enabled", "false")
+                      .getOrCreate())
+        self.model = PipelineModel.load(str(bundle_dir / MODEL_DIR / "sparkml"))
+
+    def predict(self, columns):
+        import pandas as pd
+        from pyspark.ml.functions import vector_to_array
+
+        frame = self.spark.createDataFrame(pd.DataFrame(columns))
+        out = self.model.transform(frame).select(vector_to_array("probability")[1].alias("p"),
+                                                 "prediction").toPandas()
+        return out["p"].to_numpy(), self._labels(out["prediction"].to_numpy().astype(int)), {}
+
+
+class PyfuncScorer(Scorer):
+    """Any MLflow model: labels as the model returns them; probabilities when it gives them."""
+
+    engine = "pyfunc"
+
+    def __init__(self, meta: BundleMeta, bundle_dir: Path):
+        import mlflow.pyfunc
+
+        super().__init__(meta)
+        self.model = mlflow.pyfunc.load_model(str(bundle_dir / MODEL_DIR))
+
+    def predict(self, columns):
+        import pandas as pd
+
+        try:
+            output = self.model.predict(pd.DataFrame(columns))
+        except Exception as exc:
+            raise ScoringError(f"The model could not score these rows: {str(exc)[:300]}") from exc
+        if isinstance(output, pd.DataFrame):
+            if "probability" in output:
+                probabilities = output["probability"].to_numpy(dtype=float)
+                labels = output.get("label", output.iloc[:, 0]).astype(str).tolist()
+                return probabilities, labels, {}
+            output = output.iloc[:, 0]
+        values = np.asarray(output).ravel()
+        if self.meta.positive_class is not None and set(np.unique(values)) <= {0, 1, 0.0, 1.0}:
+            return None, self._labels(values.astype(int)), {}
+        return None, [str(v) for v in values], {}
+
+
+ENGINES = {"compiled": CompiledScorer, "spark": SparkScorer, "pyfunc": PyfuncScorer}
+
+
+def load_scorer(bundle_dir: Path) -> Scorer:
+    """The scorer a bundle asks for."""
+    meta = BundleMeta.from_json((bundle_dir / BUNDLE_META).read_text("utf-8"))
+    return ENGINES[meta.engine](meta, bundle_dir)

@@ -1,0 +1,145 @@
+"""Check incoming rows against the model's inputs and turn them into columns to score.
+
+Rows may name columns by their readable names (``emp.var.rate``) or Spark-safe ones
+(``emp_var_rate``). A missing column, a value of the wrong type or an empty or oversized batch
+is refused with a ``ScoringError`` naming the column and row. What the pipeline itself handles
+is accepted with a warning: extra columns (ignored), missing numbers (imputed with the training
+median) and missing or unseen categories (scored in the "unseen" bucket).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+from opml_core.errors import ScoringError
+
+NUMERIC, CATEGORICAL = "numeric", "categorical"
+
+
+@dataclass(frozen=True)
+class InputColumn:
+    """One model input: its safe name, readable name, kind and what training saw."""
+
+    name: str
+    display: str
+    kind: str
+    levels: tuple[str, ...] = ()
+    minimum: float | None = None
+    maximum: float | None = None
+    imputed: float | None = None  # the value missing numbers get
+
+
+@dataclass(frozen=True)
+class InputSchema:
+    """The model's inputs in order, with a lookup from either name to the safe name."""
+
+    columns: tuple[InputColumn, ...]
+    aliases: dict[str, str] = field(default_factory=dict, compare=False)
+
+    def __post_init__(self):
+        if not self.aliases:
+            names = {c.name: c.name for c in self.columns}
+            names.update({c.display: c.name for c in self.columns})
+            object.__setattr__(self, "aliases", names)
+
+    def to_dict(self) -> list[dict]:
+        return [{**vars(c), "levels": list(c.levels)} for c in self.columns]
+
+    @classmethod
+    def from_dict(cls, items: list[dict]) -> "InputSchema":
+        return cls(tuple(InputColumn(**{**item, "levels": tuple(item.get("levels", ()))})
+                         for item in items))
+
+    @property
+    def names(self) -> list[str]:
+        return [c.name for c in self.columns]
+
+
+def records_to_columns(records, schema: InputSchema, max_rows: int) -> tuple[dict[str, list], list[str]]:
+    """Validate rows (a list of objects) and return ``{safe name: values}`` plus warnings."""
+    if not isinstance(records, list) or not records:
+        raise ScoringError("The payload holds no rows. Send at least one record with the model's "
+                           f"inputs: {', '.join(c.display for c in schema.columns)}.")
+    if len(records) > max_rows:
+        raise ScoringError(f"The payload holds {len(records):,} rows; the limit is {max_rows:,} "
+                           "per request. Send them in smaller batches.")
+    rows, extras = _normalise(records, schema)
+    warnings = []
+    if extras:
+        warnings.append(f"Ignored columns the model does not use: {', '.join(sorted(extras))}.")
+    columns = {}
+    for column in schema.columns:
+        values = [row.get(column.name, _ABSENT) for row in rows]
+        if _ABSENT in values:
+            raise ScoringError(
+                f"Row {values.index(_ABSENT)} has no {column.display!r}. Every row needs all the "
+                f"model's inputs: {', '.join(c.display for c in schema.columns)}.")
+        if column.kind == NUMERIC:
+            columns[column.name], missing = _numbers(values, column)
+            if missing:
+                filled = f"{column.imputed:g}" if column.imputed is not None else "the median"
+                warnings.append(f"{column.display!r} was missing in {missing} row(s) and was "
+                                f"imputed with the training median ({filled}).")
+        else:
+            columns[column.name] = _texts(values, column)
+    return columns, warnings
+
+
+def unseen_warnings(unseen: dict[str, int], schema: InputSchema) -> list[str]:
+    """Warnings for categories that went to the unseen bucket."""
+    display = {c.name: c.display for c in schema.columns}
+    return [f"{display.get(name, name)!r} had {count} value(s) not seen in training (or missing); "
+            "they were scored as an unseen category." for name, count in unseen.items()]
+
+
+_ABSENT = object()
+
+
+def _normalise(records: list, schema: InputSchema) -> tuple[list[dict], set[str]]:
+    aliases, rows, extras = schema.aliases, [], set()
+    for number, record in enumerate(records):
+        if not isinstance(record, dict):
+            raise ScoringError(f"Row {number} is not an object of column values; send rows like "
+                               '{"age": 41, "job": "admin."}.')
+        row = {}
+        for key, value in record.items():
+            safe = aliases.get(key)
+            if safe is None:
+                extras.add(str(key))
+            else:
+                row[safe] = value
+        rows.append(row)
+    return rows, extras
+
+
+def _numbers(values: list, column: InputColumn) -> tuple[list[float], int]:
+    out, missing = [], 0
+    for number, value in enumerate(values):
+        if value is None:
+            out.append(math.nan)
+            missing += 1
+            continue
+        if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+            raise ScoringError(f"{column.display!r} must be a number; row {number} has {value!r}.")
+        try:
+            parsed = float(value)
+        except ValueError:
+            raise ScoringError(f"{column.display!r} must be a number; row {number} has "
+                               f"{value!r}.") from None
+        if math.isnan(parsed):
+            missing += 1
+        elif math.isinf(parsed):
+            raise ScoringError(f"{column.display!r} must be a finite number; row {number} has "
+                               f"{value!r}.")
+        out.append(parsed)
+    return out, missing
+
+
+def _texts(values: list, column: InputColumn) -> list[str | None]:
+    for number, value in enumerate(values):
+        if value is not None and not isinstance(value, str):
+            example = f" such as {column.levels[0]!r}" if column.levels else ""
+            raise ScoringError(f"{column.display!r} must be text{example}; row {number} has "
+                               f"{value!r}.")
+    return values

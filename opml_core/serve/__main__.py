@@ -1,0 +1,23 @@
+"""Run one deployment's endpoint: ``python -m opml_core.serve <deployment folder> <port> [host]``."""
+
+import logging
+import sys
+from pathlib import Path
+
+import uvicorn
+
+from opml_core.serve.app import create_app
+
+
+def main() -> None:
+    folder, port = Path(sys.argv[1]), int(sys.argv[2])
+    host = sys.argv[3] if len(sys.argv) > 3 else "127.0.0.1"
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    app = create_app(folder)
+    logging.getLogger("opml.serve").info("serving %s on http://%s:%s", folder.name, host, port)
+    uvicorn.run(app, host=host, port=port, loop="uvloop", http="httptools", access_log=False,
+                log_level="warning", timeout_graceful_shutdown=5)
+
+
+if __name__ == "__main__":
+    main()

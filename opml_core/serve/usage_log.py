@@ -1,0 +1,89 @@
+"""The usage log: one durable JSON line per request a deployment answers or rejects.
+
+Records go to ``usage/<deployment>/date=YYYY-MM-DD/hour=HH/part-<pid>-<start>.jsonl``: append-
+only, partitioned by the hour they were written, one file per server process, so a collector
+can read new files and new bytes of the current file cheaply. Each record is written with one
+``os.write`` of a complete line before the response is sent: once a client has its answer, the
+record is in the operating system's hands and survives a ``kill -9`` of the server. A reader
+only ever sees whole lines, except possibly a trailing partial one, which it must skip.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+import orjson
+
+RECORD_FIELDS = ("request_id", "time", "event_time", "deployment", "model", "version", "route",
+                 "status", "latency_ms", "rows", "error", "warnings", "inputs", "outputs")
+
+
+TAIL_BYTES = 1 << 20
+
+
+def partition(root: Path, deployment: str, when: datetime) -> Path:
+    return root / deployment / f"date={when:%Y-%m-%d}" / f"hour={when:%H}"
+
+
+class UsageLog:
+    """Appends records for one deployment from one process."""
+
+    def __init__(self, root: Path, deployment: str):
+        self.root = Path(root)
+        self.deployment = deployment
+        self._started = int(time.time() * 1000)
+        self._hour = None
+        self._fd = None
+
+    def write(self, record: dict) -> None:
+        now = datetime.now(timezone.utc)
+        hour = now.strftime("%Y%m%d%H")
+        if hour != self._hour:
+            self._open(now, hour)
+        line = orjson.dumps(record, option=orjson.OPT_SERIALIZE_NUMPY) + b"\n"
+        view = memoryview(line)
+        while view:
+            written = os.write(self._fd, view)
+            view = view[written:]
+
+    def _open(self, now: datetime, hour: str) -> None:
+        if self._fd is not None:
+            os.close(self._fd)
+        folder = partition(self.root, self.deployment, now)
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / f"part-{os.getpid()}-{self._started}.jsonl"
+        self._fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+        self._hour = hour
+
+    def close(self) -> None:
+        if self._fd is not None:
+            os.close(self._fd)
+            self._fd = None
+
+
+def now_iso() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def recent_records(root: Path, deployment: str, limit: int = 20) -> list[dict]:
+    """The newest records of a deployment (newest first), reading only the newest files."""
+    files = sorted((Path(root) / deployment).glob("date=*/hour=*/*.jsonl"),
+                   key=lambda p: (p.parent.parent.name, p.parent.name, p.stat().st_mtime), reverse=True)
+    found: list[dict] = []
+    for path in files:
+        with open(path, "rb") as handle:
+            handle.seek(max(0, path.stat().st_size - TAIL_BYTES))
+            lines = handle.read().split(b"\n")
+        for line in reversed(lines):
+            if not line:
+                continue
+            try:
+                found.append(orjson.loads(line))
+            except orjson.JSONDecodeError:
+                continue  # a trailing line still being written
+            if len(found) >= limit:
+                return found
+    return found

@@ -1,0 +1,30 @@
+"""A running local deployment of the module's registered model, on 127.0.0.1."""
+
+import pytest
+
+from opml_core.deploy import get_target
+
+
+@pytest.fixture(scope="module")
+def target(trained_settings):
+    local = get_target("local", trained_settings)
+    yield local
+    for info in local.list():
+        local.delete(info.name)
+
+
+@pytest.fixture(scope="module")
+def endpoint(target):
+    """(info, keys) of a keyed deployment of the champion."""
+    info = target.deploy("bank-champion", "opml-model", "champion")
+    return info, target.keys(info.name)
+
+
+def bank_row(**changes) -> dict:
+    row = {"age": 41, "job": "admin.", "marital": "married", "education": "university.degree",
+           "default": "no", "housing": "yes", "loan": "no", "contact": "cellular", "month": "may",
+           "day_of_week": "mon", "campaign": 1, "pdays": 999, "previous": 0,
+           "poutcome": "nonexistent", "emp.var.rate": -1.8, "cons.price.idx": 92.893,
+           "cons.conf.idx": -46.2, "euribor3m": 1.299, "nr.employed": 5099.1}
+    row.update(changes)
+    return row
