@@ -145,10 +145,15 @@ class _Plan:
         self.onehot = np.array([b.kind == "onehot" for b in coded])
         self.offsets = np.array([b.offset for b in coded], dtype=np.int64)[:, None]
         self.sizes = np.array([b.size if b.kind == "onehot" else 0 for b in coded], dtype=np.int64)[:, None]
+        self.numeric_one = list(zip(self.numeric, self.numeric_offsets.tolist(), self.surrogates.tolist()))
+        self.coded_one = list(zip(self.coded, self.offsets[:, 0].tolist(), self.sizes[:, 0].tolist(),
+                                  self.onehot.tolist()))
 
     def assemble(self, columns: dict[str, list], width: int) -> tuple[np.ndarray, dict[str, int]]:
         first = columns[self.numeric[0] if self.numeric else self.coded[0][0]]
         rows = len(first)
+        if rows == 1:
+            return self._assemble_one(columns, width)
         matrix = np.zeros((rows, width))
         if self.numeric:
             values = np.array([columns[c] for c in self.numeric], dtype=float)
@@ -172,6 +177,27 @@ class _Plan:
         return matrix, unseen
 
 
+    def _assemble_one(self, columns: dict[str, list], width: int) -> tuple[np.ndarray, dict[str, int]]:
+        """The same matrix for a single row, in plain Python (numpy calls cost more here)."""
+        row = [0.0] * width
+        for name, offset, surrogate in self.numeric_one:
+            value = columns[name][0]
+            if value is None:
+                value = np.nan
+            row[offset] = surrogate if value != value and surrogate == surrogate else value
+        unseen = {}
+        for (name, lookup, miss), offset, size, onehot in self.coded_one:
+            value = columns[name][0]
+            index = lookup.get(value, miss) if value is not None else miss
+            if index == miss:
+                unseen[name] = 1
+            if not onehot:
+                row[offset] = float(index)
+            elif index < size:
+                row[offset + index] = 1.0
+        return np.array([row]), unseen
+
+
 class _Walk:
     """Trees rearranged for walking: binary category splits become thresholds, leaves loop."""
 
@@ -190,27 +216,39 @@ class _Walk:
         threshold[only_zero_left | only_one_left] = 0.5
         left[only_one_left], right[only_one_left] = model.right[only_one_left], model.left[only_one_left]
         self.general = model.categorical & ~only_zero_left & ~only_one_left
+        self.has_general = bool(self.general.any())
         index = np.arange(n)
         left[leaf], right[leaf], threshold[leaf] = index[leaf], index[leaf], np.inf
         self.feature = np.where(leaf, 0, model.feature)
         self.threshold = threshold
         self.children = np.stack([right, left], axis=1)  # [node, went_left]
+        self.flat_children = self.children.ravel()
         self.mask = mask
         self.roots = model.roots
         self.depth = model.depth
 
     def leaves(self, matrix: np.ndarray) -> np.ndarray:
         rows, width = matrix.shape
+        if rows == 1 and not self.has_general:
+            return self._leaves_one(matrix[0])[None, :]
         flat = matrix.ravel()
         base = (np.arange(rows) * width)[:, None]
         node = np.broadcast_to(self.roots, (rows, len(self.roots)))
-        general = self.general.any()
+        general = self.has_general
         for _ in range(self.depth):
             value = flat.take(base + self.feature.take(node))
             go_left = value <= self.threshold.take(node)
             if general:
                 go_left = self._categorical(node, value, go_left)
             node = self.children[node, go_left.view(np.int8)]
+        return node
+
+    def _leaves_one(self, row: np.ndarray) -> np.ndarray:
+        """One row: the same walk on flat arrays (fewer, smaller numpy calls)."""
+        node, feature, threshold, children = self.roots, self.feature, self.threshold, self.flat_children
+        for _ in range(self.depth):
+            went_left = row.take(feature.take(node)) <= threshold.take(node)
+            node = children.take(node * 2 + went_left)
         return node
 
     def _categorical(self, node, value, go_left):

@@ -6,17 +6,18 @@ from pathlib import Path
 
 import uvicorn
 
-from opml_core.serve.app import create_app
+from opml_core.serve.app import create_asgi
 
 
 def main() -> None:
     folder, port = Path(sys.argv[1]), int(sys.argv[2])
     host = sys.argv[3] if len(sys.argv) > 3 else "127.0.0.1"
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    app = create_app(folder)
+    app = create_asgi(folder)
     logging.getLogger("opml.serve").info("serving %s on http://%s:%s", folder.name, host, port)
     uvicorn.run(app, host=host, port=port, loop="uvloop", http="httptools", access_log=False,
-                log_level="warning", timeout_graceful_shutdown=5)
+                proxy_headers=False, server_header=False, log_level="warning",
+                timeout_graceful_shutdown=5)
 
 
 if __name__ == "__main__":

@@ -1,4 +1,4 @@
-"""The REST endpoint: FastAPI routes that read the body and call pure functions.
+"""The REST endpoint: routes that read the body and call one pure handler.
 
 ``POST /score`` (Azure ML contract) and ``POST /invocations`` (MLflow contract) check the key,
 parse the body (``scoring.payloads``), score (``scoring.engines``) and write one usage record
@@ -6,15 +6,21 @@ before answering. ``GET /health``, ``/ping`` and ``/version`` answer as MLflow's
 does, so its ``ScoringServerClient`` works unchanged; ``GET /metadata`` describes the model and
 ``/docs`` serves the OpenAPI page. Bad input is a 400 naming the column and problem; the server
 keeps serving.
+
+The two scoring routes are also served by ``FastPath``, a thin ASGI layer in front of FastAPI
+that hands their bodies straight to ``Endpoint.handle``: the same handler the FastAPI routes
+call, without the framework's per-request routing and middleware (a third of the time of a
+one-row request). Everything else goes to FastAPI.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import itertools
 import re
+import secrets
 import time
-import uuid
 from dataclasses import dataclass
 from datetime import datetime
 from importlib import metadata
@@ -34,6 +40,7 @@ REQUEST_ID = re.compile(r"^[A-Za-z0-9_\-]{1,64}$")
 UNAUTHORIZED = ("Missing or invalid key: send 'Authorization: Bearer <key>' with the "
                 "deployment's primary or secondary key (see the Deploy page).")
 JSON_TYPE = "application/json"
+SCORING_ROUTES = {"/score": "score", "/invocations": "invocations"}
 log = logging.getLogger("opml.serve")
 
 
@@ -54,42 +61,34 @@ class ServerConfig:
         (folder / SERVER_FILE).write_text(json.dumps(vars(self), indent=2))
 
 
-def create_app(folder: Path) -> FastAPI:
-    """The endpoint for the deployment whose files are in ``folder``."""
-    config = ServerConfig.load(folder)
-    scorer = load_scorer(folder / BUNDLE_DIR)
-    meta = scorer.meta
-    keys = KeyWatcher(folder)
-    usage = UsageLog(Path(config.usage_dir), config.deployment)
-    limit = int(config.max_payload_mb * 1024 * 1024)
-    app = FastAPI(title=f"opml endpoint '{config.deployment}'",
-                  description=f"{meta.name} version {meta.version} ({meta.engine} scorer)",
-                  version=meta.version)
+class Endpoint:
+    """One deployment's scorer, keys and usage log, and the handler every scoring route uses."""
 
-    async def read(request: Request) -> tuple[bytes, int]:
-        """The body, unless its declared length is over the limit (then it is not read)."""
-        declared = request.headers.get("content-length", "")
-        if declared.isdigit() and int(declared) > limit:
-            return b"", int(declared)
-        body = await request.body()
-        return body, len(body)
+    def __init__(self, folder: Path):
+        self.config = ServerConfig.load(folder)
+        self.scorer = load_scorer(folder / BUNDLE_DIR)
+        self.meta = self.scorer.meta
+        self.keys = KeyWatcher(folder)
+        self.usage = UsageLog(Path(self.config.usage_dir), self.config.deployment)
+        self.limit = int(self.config.max_payload_mb * 1024 * 1024)
 
-    def handle(request: Request, body: bytes, size: int, route: str) -> Response:
+    def handle(self, route: str, headers: dict[str, str], body: bytes, size: int) -> tuple[int, bytes, str]:
+        """Answer one scoring request: (status, JSON body, request id). Never raises."""
         started = time.perf_counter()
-        request_id = _request_id(request.headers.get("x-request-id"))
+        request_id = _request_id(headers.get("x-request-id"))
         status, error, records, result, event = 200, None, None, None, None
         try:
-            if not keys.keys.accepts(request.headers.get("authorization")):
+            if not self.keys.keys.accepts(headers.get("authorization")):
                 status, error = 401, UNAUTHORIZED
-            elif size > limit:
+            elif size > self.limit:
                 raise ScoringError(f"The body is {size / 2**20:.1f} MB; the limit is "
-                                   f"{config.max_payload_mb:g} MB. Send smaller batches.")
+                                   f"{self.config.max_payload_mb:g} MB. Send smaller batches.")
             else:
-                event = _event_time(request.headers.get("x-opml-event-time"))
+                event = _event_time(headers.get("x-opml-event-time"))
                 payload = parse_score(body) if route == "score" else \
-                    parse_invocations(body, request.headers.get("content-type"))
+                    parse_invocations(body, headers.get("content-type"))
                 records = payload.records
-                result = scorer.score_records(records, config.max_rows)
+                result = self.scorer.score_records(records, self.config.max_rows)
         except ScoringError as exc:
             status, error = 400, str(exc)
         except Exception:
@@ -97,20 +96,72 @@ def create_app(folder: Path) -> FastAPI:
             status, error = 500, "The model failed on this request; the deployment log has details."
         latency = (time.perf_counter() - started) * 1000
         when = now_iso()
-        usage.write({
+        predictions = result.predictions() if result else None
+        self.usage.write({
             "request_id": request_id, "time": when, "event_time": event or when,
-            "deployment": config.deployment, "model": meta.name, "version": meta.version,
-            "route": route, "status": status, "latency_ms": round(latency, 3),
+            "deployment": self.config.deployment, "model": self.meta.name,
+            "version": self.meta.version, "route": route, "status": status,
+            "latency_ms": round(latency, 3),
             "rows": len(records) if isinstance(records, list) else 0, "error": error,
             "warnings": result.warnings if result else [],
-            "inputs": records if status != 401 else None,
-            "outputs": result.predictions() if result else None})
+            "inputs": records if status != 401 else None, "outputs": predictions})
         if result is None:
             document = {"error": error, "request_id": request_id}
         else:
-            document = {"request_id": request_id, "model": meta.name, "version": meta.version,
-                        "predictions": result.predictions(), "warnings": result.warnings}
-        return Response(response_body(document), status_code=status, media_type=JSON_TYPE,
+            document = {"request_id": request_id, "model": self.meta.name,
+                        "version": self.meta.version, "predictions": predictions,
+                        "warnings": result.warnings}
+        return status, response_body(document), request_id
+
+    def authorized(self, header: str | None) -> bool:
+        return self.keys.keys.accepts(header)
+
+
+class FastPath:
+    """ASGI: scoring POSTs go straight to ``Endpoint.handle``; the rest to the FastAPI app."""
+
+    def __init__(self, app, endpoint: Endpoint):
+        self.app, self.endpoint = app, endpoint
+
+    async def __call__(self, scope, receive, send):
+        route = SCORING_ROUTES.get(scope.get("path")) if scope["type"] == "http" else None
+        if route is None or scope["method"] != "POST":
+            return await self.app(scope, receive, send)
+        headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]}
+        declared = headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > self.endpoint.limit:
+            body, size = b"", int(declared)
+        else:
+            body = await _read_body(receive)
+            size = len(body)
+        status, payload, request_id = self.endpoint.handle(route, headers, body, size)
+        await send({"type": "http.response.start", "status": status, "headers": [
+            (b"content-type", b"application/json"), (b"content-length", str(len(payload)).encode()),
+            (b"x-request-id", request_id.encode())]})
+        await send({"type": "http.response.body", "body": payload})
+
+
+async def _read_body(receive) -> bytes:
+    chunks = []
+    while True:
+        message = await receive()
+        chunks.append(message.get("body", b""))
+        if not message.get("more_body"):
+            return b"".join(chunks)
+
+
+def create_app(folder: Path) -> FastAPI:
+    """The FastAPI app for the deployment in ``folder`` (docs, health, metadata and scoring)."""
+    endpoint = Endpoint(folder)
+    meta, config = endpoint.meta, endpoint.config
+    app = FastAPI(title=f"opml endpoint '{config.deployment}'",
+                  description=f"{meta.name} version {meta.version} ({meta.engine} scorer)",
+                  version=meta.version)
+
+    async def scoring(request: Request, route: str) -> Response:
+        body = await request.body()
+        status, payload, request_id = endpoint.handle(route, dict(request.headers), body, len(body))
+        return Response(payload, status_code=status, media_type=JSON_TYPE,
                         headers={"x-request-id": request_id})
 
     example = {"data": [{c.display: (c.levels[0] if c.levels else c.imputed or 0)
@@ -119,11 +170,11 @@ def create_app(folder: Path) -> FastAPI:
 
     @app.post("/score", openapi_extra=body_doc, summary="Score rows (Azure ML contract)")
     async def score(request: Request) -> Response:
-        return handle(request, *(await read(request)), "score")
+        return await scoring(request, "score")
 
     @app.post("/invocations", summary="Score rows (MLflow contract: JSON or CSV)")
     async def invocations(request: Request) -> Response:
-        return handle(request, *(await read(request)), "invocations")
+        return await scoring(request, "invocations")
 
     @app.get("/health", summary="Liveness and readiness")
     async def health() -> dict:
@@ -140,7 +191,7 @@ def create_app(folder: Path) -> FastAPI:
 
     @app.get("/metadata", summary="The model behind this endpoint")
     async def describe(request: Request) -> Response:
-        if not keys.keys.accepts(request.headers.get("authorization")):
+        if not endpoint.authorized(request.headers.get("authorization")):
             return Response(response_body({"error": UNAUTHORIZED}), 401, media_type=JSON_TYPE)
         return Response(response_body({
             "deployment": config.deployment, "model": meta.name, "version": meta.version,
@@ -149,14 +200,24 @@ def create_app(folder: Path) -> FastAPI:
             "inputs": meta.inputs.to_dict(), "signature": meta.signature,
             "training_metrics": meta.metrics}), media_type=JSON_TYPE)
 
-    app.state.usage = usage
+    app.state.endpoint = endpoint
     return app
+
+
+def create_asgi(folder: Path) -> FastPath:
+    """What the server process runs: the fast path in front of the FastAPI app."""
+    app = create_app(folder)
+    return FastPath(app, app.state.endpoint)
+
+
+_ID_PREFIX = secrets.token_hex(8)  # random per process, so ids stay unique across restarts
+_ID_COUNTER = itertools.count()
 
 
 def _request_id(given: str | None) -> str:
     if given and REQUEST_ID.match(given):
         return given
-    return uuid.uuid4().hex
+    return f"{_ID_PREFIX}{next(_ID_COUNTER):016x}"
 
 
 def _event_time(value: str | None) -> str | None:

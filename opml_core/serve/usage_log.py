@@ -39,10 +39,9 @@ class UsageLog:
         self._fd = None
 
     def write(self, record: dict) -> None:
-        now = datetime.now(timezone.utc)
-        hour = now.strftime("%Y%m%d%H")
+        hour = int(time.time() // 3600)
         if hour != self._hour:
-            self._open(now, hour)
+            self._open(datetime.fromtimestamp(hour * 3600, timezone.utc), hour)
         line = orjson.dumps(record, option=orjson.OPT_SERIALIZE_NUMPY) + b"\n"
         view = memoryview(line)
         while view:
@@ -64,8 +63,16 @@ class UsageLog:
             self._fd = None
 
 
+_SECOND: list = [None, ""]  # the last whole second formatted, reused within that second
+
+
 def now_iso() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    """The current UTC time as ISO 8601 with milliseconds (cheap: one format per second)."""
+    now = time.time()
+    second = int(now)
+    if second != _SECOND[0]:
+        _SECOND[0], _SECOND[1] = second, time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(second))
+    return f"{_SECOND[1]}.{int((now - second) * 1000):03d}Z"
 
 
 def recent_records(root: Path, deployment: str, limit: int = 20) -> list[dict]:

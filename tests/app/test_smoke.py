@@ -4,7 +4,7 @@ import pytest
 
 from tests.app.conftest import open_page, texts
 
-PAGES = ["home", "prepare", "train"]
+PAGES = ["home", "prepare", "train", "deploy", "predict"]
 
 
 @pytest.mark.parametrize("page", PAGES)

@@ -44,9 +44,19 @@ def wait_for_http(url: str, timeout: float, process: subprocess.Popen | None = N
 
 
 @pytest.fixture(scope="session")
-def app_url(tmp_path_factory):
-    """`streamlit run app.py` on a free loopback port with its own workspace."""
+def app_home(tmp_path_factory, mlflow_template) -> Path:
+    """The browser app's workspace (with an MLflow store ready, so seeding it never races)."""
+    from tests.conftest import make_settings
+
     home = tmp_path_factory.mktemp("browser-ws")
+    make_settings(home, mlflow_template)
+    return home
+
+
+@pytest.fixture(scope="session")
+def app_url(app_home):
+    """`streamlit run app.py` on a free loopback port with its own workspace."""
+    home = app_home
     port = free_port()
     env = {**os.environ, "OPML_HOME": str(home), "OPML_SPARK_MASTER": "local[2]"}
     log = open(home / "streamlit.log", "w")

@@ -65,3 +65,6 @@ def test_compiled_probabilities_match_spark_on_every_row(spark, parity_workspace
     assert np.abs(probabilities - expected["p"].to_numpy()).max() <= TOLERANCE
     assert (labels == expected["prediction"].to_numpy().astype(int)).all()
     assert unseen["job"] > 0
+    for index in [*range(0, 41_188, 997), *range(41_188, 41_188 + 300, 7)]:  # the one-row path too
+        one, label, _ = compiled.score({c: [values[index]] for c, values in columns.items()})
+        assert abs(one[0] - probabilities[index]) <= 1e-15 and label[0] == labels[index]

@@ -1,0 +1,89 @@
+"""Deploy and Predict pages: deploy from the browser, use the endpoint three ways, delete."""
+
+import pytest
+
+from opml_core.deploy import get_target
+from tests.app.conftest import open_page, texts
+
+SUBMIT = "FormSubmitter:predict.one.form-Predict"
+
+
+@pytest.fixture(scope="module")
+def workspace(trained_settings):
+    yield trained_settings
+    target = get_target("local", trained_settings)
+    for info in target.list():
+        target.delete(info.name)
+
+
+def test_deploy_page_invites_deploying_when_there_is_none(workspace, in_workspace):
+    in_workspace(workspace)
+    at = open_page("deploy")
+    assert not at.exception
+    assert at.text_input(key="deploy.name").value == "opml-model-champion"
+
+
+def test_deploying_from_the_page_shows_a_running_card_with_masked_keys(workspace, in_workspace):
+    in_workspace(workspace)
+    at = open_page("deploy")
+    at.text_input(key="deploy.name").set_value("page-endpoint")
+    at.button(key="deploy.go").click().run()
+    assert not at.exception
+    assert "page-endpoint is running at http://127.0.0.1:" in texts(at.success)
+    at.run()
+    assert "### page-endpoint :green-badge[● running]" in texts(at.markdown)
+    keys = get_target("local", workspace).keys("page-endpoint")
+    shown = texts(at.code)
+    assert keys.primary not in shown and keys.primary[:4] + "••••" in shown
+    assert "curl -s -X POST http://127.0.0.1:" in shown and "requests.post(" in shown
+
+
+def test_predict_one_client_shows_the_probability_and_the_exchange(workspace, in_workspace):
+    in_workspace(workspace)
+    at = open_page("predict")
+    assert at.selectbox(key="predict.deployment").value == "page-endpoint"
+    at.number_input(key="predict.one.in.age").set_value(67)
+    at.button(key=SUBMIT).click().run()
+    assert not at.exception and not at.error
+    assert at.get("plotly_chart"), "the probability gauge"
+    exchange = texts(at.code)
+    assert '"age": 67' in exchange and '"probability"' in exchange
+
+
+def test_predict_batch_scores_the_operations_table(workspace, in_workspace):
+    in_workspace(workspace)
+    at = open_page("predict")
+    at.button(key="predict.batch.go").click().run()
+    assert not at.exception
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Failed rows"] == "0" and int(metrics["Scored"].replace(",", "")) > 0
+
+
+def test_predict_simulation_sends_traffic_over_days(workspace, in_workspace):
+    in_workspace(workspace)
+    at = open_page("predict")
+    at.number_input(key="predict.sim.days").set_value(2)
+    at.number_input(key="predict.sim.per_day").set_value(3)
+    at.button(key="predict.sim.go").click().run()
+    assert not at.exception
+    assert "Sent 6 requests" in texts(at.success)
+
+
+def test_in_app_scoring_needs_no_deployment(workspace, in_workspace):
+    in_workspace(workspace)
+    at = open_page("predict")
+    at.toggle(key="predict.local").set_value(True).run()
+    at.button(key=SUBMIT).click().run()
+    assert not at.exception and at.get("plotly_chart")
+
+
+def test_deleting_needs_the_name_typed(workspace, in_workspace):
+    in_workspace(workspace)
+    at = open_page("deploy")
+    delete = at.button(key="deploy.page-endpoint.delete")
+    assert delete.disabled
+    at.text_input(key="deploy.page-endpoint.confirm").set_value("page-endpoint").run()
+    at.button(key="deploy.page-endpoint.delete").click().run()
+    assert not at.exception
+    assert get_target("local", workspace).list() == []
+    assert open_page("predict").info, "Predict now explains there is no running deployment"
