@@ -15,6 +15,7 @@ test: java $(VENV)/.dev chromium
 
 bench: java $(VENV)/.dev
 	$(PY) bench/train.py
+	$(PY) bench/scoring.py
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)

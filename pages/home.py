@@ -16,8 +16,9 @@ st.markdown(
     "rows and *operations* rows that stand in for tomorrow's production inputs.\n"
     "2. **Train**: fit a Spark ML pipeline (preprocessing included), see how good it is, and "
     "register it in MLflow as a new version.\n"
-    "3. **Deploy** it as a REST endpoint, **Predict** with it, and **Monitor** its usage, "
-    "performance and drift (coming next)."
+    "3. **Deploy** a version as a keyed REST endpoint (local by default).\n"
+    "4. **Predict**: one client at a time, a batch, or simulated traffic over weeks.\n"
+    "5. **Monitor** its usage, performance and drift (coming next)."
 )
 settings = resources.settings()
 tables = list_tables(settings.workspace)

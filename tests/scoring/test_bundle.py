@@ -1,0 +1,64 @@
+"""Bundles pick the engine: compiled when possible, Spark (with a note) or pyfunc otherwise."""
+
+from pathlib import Path
+
+import pytest
+
+from opml_core.errors import DeploymentError
+from opml_core.registry import register_model_dir
+from opml_core.scoring.bundle import build_bundle
+from opml_core.scoring.engines import load_scorer
+from tests.test_submission import pyfunc_dir
+
+
+def test_a_trained_pipeline_is_served_by_the_compiled_scorer(trained_settings, tmp_path):
+    meta = build_bundle(trained_settings, "opml-model", "champion", tmp_path / "bundle")
+    assert (meta.engine, meta.note, meta.version) == ("compiled", None, "1")
+    assert meta.positive_class == "yes" and meta.operations_table == "bank_ops"
+    age = next(c for c in meta.inputs.columns if c.name == "age")
+    assert age.kind == "numeric" and age.minimum is not None and age.imputed is not None
+    assert [c.display for c in meta.inputs.columns][:2] == ["age", "job"]
+
+
+def test_the_compiled_form_is_kept_with_the_version(trained_settings):
+    import mlflow
+
+    from opml_core.registry import list_versions
+
+    run_id = next(v.run_id for v in list_versions(trained_settings) if v.version == "1")
+    names = {a.path for a in mlflow.MlflowClient().list_artifacts(run_id, "scorer")}
+    assert names == {"scorer/compiled.npz"}
+
+
+def test_an_unsupported_stage_falls_back_to_spark_with_a_note(spark, trained_settings, tmp_path):
+    import mlflow.spark
+    from pyspark.ml import Pipeline
+    from pyspark.ml.classification import LogisticRegression
+    from pyspark.ml.feature import Bucketizer, VectorAssembler
+    from mlflow.models import infer_signature
+
+    frame = spark.createDataFrame([(float(i), float(i % 2)) for i in range(40)], "x double, label double")
+    model = Pipeline(stages=[Bucketizer(splits=[-1e9, 10, 20, 1e9], inputCol="x", outputCol="b"),
+                             VectorAssembler(inputCols=["x", "b"], outputCol="features"),
+                             LogisticRegression()]).fit(frame)
+    mlflow.spark.save_model(model, str(tmp_path / "model"),
+                            signature=infer_signature(frame.select("x").toPandas(), [0.0]))
+    logged = register_model_dir(trained_settings, tmp_path / "model", "bucketed", "bucketed.zip")
+    meta = build_bundle(trained_settings, "bucketed", logged.version, tmp_path / "bundle")
+    assert meta.engine == "spark" and "Bucketizer" in meta.note and "through Spark" in meta.note
+    scored = load_scorer(tmp_path / "bundle").score_records([{"x": 3.0}, {"x": 25.0}])
+    assert len(scored.probabilities) == 2 and all(0 <= p <= 1 for p in scored.probabilities)
+
+
+def test_another_flavour_is_served_through_pyfunc_with_a_note(trained_settings, tmp_path):
+    logged = register_model_dir(trained_settings, pyfunc_dir(tmp_path), "doubler", "doubler.zip")
+    meta = build_bundle(trained_settings, "doubler", logged.version, tmp_path / "bundle")
+    assert meta.engine == "pyfunc" and "mlflow.pyfunc" in meta.note
+    scored = load_scorer(Path(tmp_path / "bundle")).score_records([{"x": 2.5}])
+    assert scored.labels == ["5.0"] and scored.probabilities is None
+
+
+def test_a_missing_version_or_alias_is_refused(trained_settings, tmp_path):
+    with pytest.raises(DeploymentError, match="no version or alias 'nobody'"):
+        build_bundle(trained_settings, "opml-model", "nobody", tmp_path / "bundle")
+    assert not (tmp_path / "bundle").exists()
