@@ -16,6 +16,7 @@ test: java $(VENV)/.dev chromium
 bench: java $(VENV)/.dev
 	$(PY) bench/train.py
 	$(PY) bench/scoring.py
+	$(PY) bench/monitor.py
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)

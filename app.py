@@ -9,5 +9,6 @@ pages = {
               st.Page("pages/train.py", title="Train", icon=":material/model_training:")],
     "Run": [st.Page("pages/deploy.py", title="Deploy", icon=":material/cloud_upload:"),
             st.Page("pages/predict.py", title="Predict", icon=":material/online_prediction:")],
+    "Watch": [st.Page("pages/monitor.py", title="Monitor", icon=":material/monitoring:")],
 }
 st.navigation(pages).run()

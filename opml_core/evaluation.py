@@ -73,6 +73,11 @@ class ScoreBins:
                 tpr.append(tp / pos)
         return fpr, tpr
 
+    def auc(self) -> float:
+        """Area under the ROC curve from the bins (rows sharing a bin count as ties)."""
+        fpr, tpr = self.roc_curve()
+        return float(sum((fpr[i] - fpr[i - 1]) * (tpr[i] + tpr[i - 1]) / 2 for i in range(1, len(fpr))))
+
     def pr_curve(self) -> tuple[list[float], list[float]]:
         """Recall and precision as the threshold falls from 1 to 0."""
         pos = sum(self.positives) or 1

@@ -18,7 +18,7 @@ st.markdown(
     "register it in MLflow as a new version.\n"
     "3. **Deploy** a version as a keyed REST endpoint (local by default).\n"
     "4. **Predict**: one client at a time, a batch, or simulated traffic over weeks.\n"
-    "5. **Monitor** its usage, performance and drift (coming next)."
+    "5. **Monitor** its usage, performance over time and drift, in plain words."
 )
 settings = resources.settings()
 tables = list_tables(settings.workspace)

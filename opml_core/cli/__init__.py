@@ -15,7 +15,7 @@ import re
 import sys
 from pathlib import Path
 
-from opml_core.cli import serving
+from opml_core.cli import monitoring, serving
 from opml_core.cli.common import split_list, stderr
 from opml_core.errors import OpmlError
 
@@ -33,8 +33,9 @@ def main(argv: list[str] | None = None) -> int:
     except OpmlError as exc:
         print(json.dumps({"error": str(exc)}), file=sys.stderr)
         return 2
+    code = result.pop("_exit_code", 0) if isinstance(result, dict) else 0
     print(json.dumps(result, indent=2, default=str))
-    return 0
+    return code
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -85,6 +86,7 @@ def _parser() -> argparse.ArgumentParser:
     tables = commands.add_parser("tables", help="list the workspace's tables")
     tables.set_defaults(run=_tables)
     serving.add_commands(commands)
+    monitoring.add_commands(commands)
     return parser
 
 

@@ -70,6 +70,7 @@ class Endpoint:
         self.meta = self.scorer.meta
         self.keys = KeyWatcher(folder)
         self.usage = UsageLog(Path(self.config.usage_dir), self.config.deployment)
+        self.usage.describe(self.meta)
         self.limit = int(self.config.max_payload_mb * 1024 * 1024)
 
     def handle(self, route: str, headers: dict[str, str], body: bytes, size: int) -> tuple[int, bytes, str]:

@@ -1,6 +1,7 @@
 """The usage log: one durable JSON line per request a deployment answers or rejects.
 
-Records go to ``usage/<deployment>/date=YYYY-MM-DD/hour=HH/part-<pid>-<start>.jsonl``: append-
+Records go to ``usage/<deployment>/date=YYYY-MM-DD/hour=HH/part-<pid>-<start>.jsonl``, and each
+model version served is described once in ``usage/<deployment>/_models/``. The log is append-
 only, partitioned by the hour they were written, one file per server process, so a collector
 can read new files and new bytes of the current file cheaply. Each record is written with one
 ``os.write`` of a complete line before the response is sent: once a client has its answer, the
@@ -22,6 +23,7 @@ RECORD_FIELDS = ("request_id", "time", "event_time", "deployment", "model", "ver
 
 
 TAIL_BYTES = 1 << 20
+MODELS_DIR = "_models"
 
 
 def partition(root: Path, deployment: str, when: datetime) -> Path:
@@ -56,6 +58,16 @@ class UsageLog:
         path = folder / f"part-{os.getpid()}-{self._started}.jsonl"
         self._fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
         self._hour = hour
+
+    def describe(self, meta) -> None:
+        """Keep the model's description (inputs, classes) beside its records, for collecting."""
+        folder = self.root / self.deployment / MODELS_DIR
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / f"{meta.name}-v{meta.version}.json"
+        if not path.exists():
+            tmp = path.with_suffix(f".{os.getpid()}.tmp")
+            tmp.write_text(meta.to_json())
+            tmp.replace(path)
 
     def close(self) -> None:
         if self._fd is not None:

@@ -6,6 +6,8 @@ datasets are cached per source (a ``SourceRef``), so reruns of a page never relo
 
 from __future__ import annotations
 
+from collections import OrderedDict
+
 import streamlit as st
 
 from opml_core.config import Settings, load_settings
@@ -105,6 +107,51 @@ def local_scorer(name: str, ref: str):
     current = settings()
     version = resolve_version(current, name, ref).version  # an alias may have moved
     return _local_scorer(name, str(version), str(current.home))
+
+
+def deployment_names() -> list[str]:
+    """Deployments that exist or left usage behind (a deleted deployment's history stays)."""
+    from opml_core.deploy import all_deployments
+
+    current = settings()
+    names = {d.name for d in all_deployments(current)}
+    usage = current.workspace.usage
+    if usage.is_dir():
+        names |= {p.name for p in usage.iterdir() if p.is_dir() and not p.name.startswith("_")}
+    return sorted(names)
+
+
+_REPORTS: OrderedDict = OrderedDict()  # a few recent monitoring reports, shared by sessions
+_REPORTS_KEPT = 8
+
+
+def monitor_report(deployment: str, window: str, thresholds: dict, classifier: bool):
+    """The monitoring report, recomputed (with progress) only when new usage or labels arrive
+    or the choices change."""
+    from opml_core.monitor.report import run_monitor
+    from opml_core.ui.progress import run_with_progress
+
+    current = settings()
+    key = (deployment, window, tuple(sorted(thresholds.items())), classifier, str(current.home),
+           _usage_stamp(current))
+    if key not in _REPORTS:
+        session = spark()
+        _REPORTS[key] = run_with_progress("Computing usage, performance and drift", run_monitor,
+                                          session, current, deployment, window, thresholds,
+                                          classifier, spark=session)
+        while len(_REPORTS) > _REPORTS_KEPT:
+            _REPORTS.popitem(last=False)
+    _REPORTS.move_to_end(key)
+    return _REPORTS[key]
+
+
+def _usage_stamp(current) -> tuple:
+    """Changes whenever a collect or a labels update lands."""
+    from opml_core.usage import STATE_DIR
+
+    paths = [current.workspace.usage / STATE_DIR / "state.json",
+             current.workspace.warehouse / "model_labels"]
+    return tuple(p.stat().st_mtime_ns if p.exists() else 0 for p in paths)
 
 
 def _restage(source: SourceRef):

@@ -1,8 +1,6 @@
 """The endpoint over real HTTP on 127.0.0.1: every payload format, keys, bad input, MLflow's client."""
 
-import time
 
-import orjson
 import pytest
 import requests
 

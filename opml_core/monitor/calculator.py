@@ -1,0 +1,186 @@
+"""The drift calculator: ``fit(reference)`` then ``calculate(current)`` (NannyML's shape).
+
+Spark does the heavy part: one job per feature kind counts each (window, feature, value) of the
+current data, and the same for the reference once. Only those counts reach the driver — a few
+thousand numbers however many rows there are — and ``stats`` turns them into every registered
+method's value per feature and window, plus the whole period. A numeric feature with more than
+``MAX_DISTINCT`` distinct training values is counted on a grid of that many reference quantiles,
+so memory stays bounded. Column names are the readable ones users see.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from opml_core.errors import MonitorError
+from opml_core.monitor import stats
+from opml_core.monitor.methods import METHODS, get_method
+from opml_core.monitor.result import DriftResult, DriftValue
+
+MAX_DISTINCT = 10_000
+MISSING = "(missing)"
+
+
+@dataclass(frozen=True)
+class FeatureSpec:
+    """A monitored feature: readable name, kind and the category levels seen in training."""
+
+    name: str
+    kind: str  # numeric | categorical
+    levels: tuple[str, ...] = ()
+
+
+def col(name: str):
+    """A Spark column by readable name (which may hold dots)."""
+    from pyspark.sql import functions as F
+
+    return F.col(f"`{name}`")
+
+
+class DriftCalculator:
+    def __init__(self, features: list[FeatureSpec], methods: list[str] | None = None,
+                 thresholds: dict[str, tuple[float, float]] | None = None):
+        if not features:
+            raise MonitorError("There are no features to monitor.")
+        self.features = features
+        self.methods = [get_method(k) for k in (methods or list(METHODS))]
+        self.thresholds = thresholds or {}
+        self._reference: dict[str, dict] = {}
+        self._grids: dict[str, np.ndarray] = {}
+
+    @property
+    def numeric(self) -> list[FeatureSpec]:
+        return [f for f in self.features if f.kind == "numeric"]
+
+    @property
+    def categorical(self) -> list[FeatureSpec]:
+        return [f for f in self.features if f.kind == "categorical"]
+
+    def fit(self, reference) -> "DriftCalculator":
+        """Count the reference (training) data once."""
+        from pyspark.sql import functions as F
+
+        self._grids = self._high_cardinality_grids(reference)
+        counted = self._count(reference.withColumn("__window", F.lit(None).cast("timestamp")))
+        self._reference = {feature: by_window[None] for feature, by_window in counted.items()}
+        return self
+
+    def calculate(self, current, window_column: str = "window", window_size: str = "") -> DriftResult:
+        """Drift of every feature per window (and over the whole period) against the reference."""
+        from pyspark.sql import functions as F
+
+        if not self._reference:
+            raise MonitorError("Fit the calculator on the training data first.")
+        counted = self._count(current.withColumn("__window", F.col(window_column)))
+        windows = sorted({w for by_window in counted.values() for w in by_window})
+        rows = {w: max(sum(by_window.get(w, {}).values()) for by_window in counted.values())
+                for w in windows}
+        values, segments, shares = [], {}, {}
+        for feature in self.features:
+            by_window = counted.get(feature.name, {})
+            for window, current_counts in [*by_window.items(), (None, _sum_counts(by_window.values()))]:
+                if not current_counts:
+                    continue
+                counts = self._counts(feature, current_counts)
+                values += self._evaluate(feature, window, counts)
+                segments[(feature.name, window)] = stats.segment_shift(counts)
+                shares[(feature.name, window)] = stats.segments(counts)
+        return DriftResult(windows, window_size, values, segments, shares, self.methods,
+                           self.thresholds, rows)
+
+    def _evaluate(self, feature: FeatureSpec, window, counts) -> list[DriftValue]:
+        out = []
+        for method in self.methods:
+            if feature.kind not in method.kinds:
+                continue
+            value = float(method.compute[feature.kind](counts))
+            out.append(DriftValue(feature.name, feature.kind, window, method.key, value,
+                                  method.status(value, self.thresholds.get(method.key))))
+        return out
+
+    def _counts(self, feature: FeatureSpec, current: dict):
+        reference = self._reference.get(feature.name)
+        if not reference:
+            raise MonitorError(f"The training data has no values for {feature.name}.")
+        if feature.kind == "numeric":
+            values = np.array(sorted(set(reference) | set(current)), dtype=float)
+            return stats.NumericCounts(values, [reference.get(v, 0) for v in values],
+                                       [current.get(v, 0) for v in values], feature.name)
+        categories = sorted(set(reference) | set(current) | set(feature.levels))
+        known = [c in reference or c in feature.levels for c in categories]
+        return stats.CategoricalCounts(categories, [reference.get(c, 0) for c in categories],
+                                       [current.get(c, 0) for c in categories], known, feature.name)
+
+    def _count(self, frame) -> dict[str, dict]:
+        """{feature: {window: {value: count}}} for every feature, in two Spark jobs."""
+        from pyspark.sql import functions as F
+
+        frame = self._bucketize(frame)
+        result: dict[str, dict] = {f.name: {} for f in self.features}
+        for kind, features in (("numeric", self.numeric), ("categorical", self.categorical)):
+            if not features:
+                continue
+            pairs = F.explode(F.array(*[
+                F.struct(F.lit(f.name).alias("f"), self._value(f).alias("v")) for f in features]))
+            counted = (frame.select("__window", pairs.alias("p")).select("__window", "p.f", "p.v")
+                       .where(F.col("v").isNotNull()).groupBy("__window", "f", "v").count())
+            for row in counted.collect():
+                value = row["v"]
+                grid = self._grids.get(row["f"])
+                if grid is not None:
+                    value = float(grid[int(value)])
+                bucket = result[row["f"]].setdefault(row["__window"], {})
+                bucket[value] = bucket.get(value, 0) + int(row["count"])
+        return result
+
+    def _value(self, feature: FeatureSpec):
+        from pyspark.sql import functions as F
+
+        if feature.kind == "categorical":
+            return F.coalesce(col(feature.name).cast("string"), F.lit(MISSING))
+        if feature.name in self._grids:
+            return F.col(_bucket_column(feature.name))
+        value = col(feature.name).cast("double")
+        return F.when(~F.isnan(value), value)
+
+    def _bucketize(self, frame):
+        """Replace each high-cardinality value by the index of its reference-quantile cell."""
+        from pyspark.ml.feature import Bucketizer
+
+        for name, grid in self._grids.items():
+            splits = [-float("inf"), *grid[:-1].tolist(), float("inf")]
+            plain = f"{_bucket_column(name)}_in"  # ML stages read dotted names as nested fields
+            frame = frame.withColumn(plain, col(name).cast("double"))
+            frame = Bucketizer(splits=splits, inputCol=plain, outputCol=_bucket_column(name),
+                               handleInvalid="keep").transform(frame)
+        return frame
+
+    def _high_cardinality_grids(self, reference) -> dict[str, np.ndarray]:
+        """Quantile grids (cell upper edges) for numeric features with too many values."""
+        from pyspark.sql import functions as F
+
+        if not self.numeric:
+            return {}
+        distinct = reference.agg(*[F.approx_count_distinct(col(f.name)).alias(f.name)
+                                   for f in self.numeric]).first().asDict()
+        grids = {}
+        for feature in self.numeric:
+            if distinct[feature.name] > MAX_DISTINCT:
+                points = reference.approxQuantile(f"`{feature.name}`",
+                                                  np.linspace(0, 1, MAX_DISTINCT).tolist(), 1e-4)
+                grids[feature.name] = np.unique(points)
+        return grids
+
+
+def _bucket_column(name: str) -> str:
+    return f"__bucket_{abs(hash(name))}"
+
+
+def _sum_counts(dicts) -> dict:
+    total: dict = {}
+    for counts in dicts:
+        for value, count in counts.items():
+            total[value] = total.get(value, 0) + count
+    return total

@@ -1,0 +1,95 @@
+"""Drift methods registered by key, each with a display name, the feature kinds it applies to,
+default warn/alert thresholds and whether higher values are worse.
+
+``get_method("psi")`` returns one; an unknown key raises ``MonitorError`` listing the valid
+keys. Thresholds are defaults: the Monitor page and the CLI may override them per method.
+Adding a method is one ``register_method`` call; no page changes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable
+
+from opml_core.errors import MonitorError
+from opml_core.monitor import stats
+
+OK, WARN, ALERT = "ok", "warn", "alert"
+LEVELS = (OK, WARN, ALERT)
+
+
+@dataclass(frozen=True)
+class DriftMethod:
+    """One drift statistic: how to compute it per feature kind and when to worry."""
+
+    key: str
+    name: str
+    description: str
+    compute: dict[str, Callable] = field(repr=False)  # kind -> fn(counts) -> float
+    warn: float
+    alert: float
+    higher_is_worse: bool = True
+    primary: bool = False  # drives the feature's status and the status cards
+
+    @property
+    def kinds(self) -> tuple[str, ...]:
+        return tuple(self.compute)
+
+    def status(self, value: float, thresholds: tuple[float, float] | None = None) -> str:
+        warn, alert = thresholds or (self.warn, self.alert)
+        if value != value:  # NaN
+            return OK
+        if self.higher_is_worse:
+            return ALERT if value >= alert else WARN if value >= warn else OK
+        return ALERT if value <= alert else WARN if value <= warn else OK
+
+
+METHODS: dict[str, DriftMethod] = {}
+
+
+def register_method(method: DriftMethod) -> DriftMethod:
+    METHODS[method.key] = method
+    return method
+
+
+def get_method(key: str) -> DriftMethod:
+    if key not in METHODS:
+        raise MonitorError(f"Unknown drift method {key!r}; choose among {', '.join(METHODS)}.")
+    return METHODS[key]
+
+
+def methods_for(kind: str) -> list[DriftMethod]:
+    return [m for m in METHODS.values() if kind in m.kinds]
+
+
+register_method(DriftMethod(
+    "psi", "Population stability (PSI)",
+    "How much the shares of bins (deciles of training) or categories moved; 0.1 is a noticeable "
+    "shift, 0.25 a large one.",
+    {"numeric": stats.psi_numeric, "categorical": stats.psi_categorical}, 0.1, 0.25, primary=True))
+register_method(DriftMethod(
+    "segment", "Largest segment shift (× as common)",
+    "How many times as common the most over-represented segment is: a category, a decile of "
+    "training, or a tail (the oldest 1–5%, say); segments with under 2% of the rows are ignored.",
+    {"numeric": stats.segment_ratio, "categorical": stats.segment_ratio}, 2.0, 3.0, primary=True))
+register_method(DriftMethod(
+    "ks", "Kolmogorov–Smirnov distance",
+    "The largest gap between the training and window cumulative distributions (0 to 1).",
+    {"numeric": lambda c: stats.ks_test(c).statistic}, 0.1, 0.2))
+register_method(DriftMethod(
+    "wasserstein", "Wasserstein distance (in training std)",
+    "How far values moved on average, in training standard deviations.",
+    {"numeric": stats.wasserstein_normalised}, 0.1, 0.2))
+register_method(DriftMethod(
+    "chi2_p", "Chi-squared p-value",
+    "The chance of category shares this different if nothing changed; tiny values mean a real "
+    "change (with many rows, even small changes get tiny p-values).",
+    {"categorical": lambda c: stats.chi_squared(c).p_value}, 0.01, 0.001, higher_is_worse=False))
+register_method(DriftMethod(
+    "jensen_shannon", "Jensen–Shannon distance",
+    "How different the category shares are, from 0 (same) to 1 (no overlap).",
+    {"categorical": stats.jensen_shannon}, 0.1, 0.2))
+register_method(DriftMethod(
+    "unseen", "Share of unseen categories",
+    "Rows whose category never appeared in training; the model treats them all alike.",
+    {"categorical": stats.unseen_share}, 0.01, 0.05, primary=True))

@@ -1,0 +1,74 @@
+"""What the drift calculator returns: values per feature, window and method, with statuses.
+
+``DriftResult.to_df()`` gives the long table; ``feature_status`` and ``ranking`` summarise by
+the primary methods (PSI, and the unseen-category share); ``plot(kind)`` draws a heatmap
+(feature × window) or a training-vs-window distribution overlay.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from opml_core.monitor.methods import ALERT, LEVELS, OK, WARN, DriftMethod
+
+RANK = {OK: 0, WARN: 1, ALERT: 2}
+
+
+@dataclass(frozen=True)
+class DriftValue:
+    feature: str
+    kind: str
+    window: datetime | None  # None: the whole period
+    method: str
+    value: float
+    status: str
+
+
+@dataclass
+class DriftResult:
+    windows: list[datetime]
+    window_size: str
+    values: list[DriftValue]
+    segments: dict = field(repr=False)  # (feature, window) -> SegmentShift | None
+    shares: dict = field(repr=False)  # (feature, window) -> (labels, reference shares, current shares)
+    methods: list[DriftMethod] = field(repr=False)
+    thresholds: dict = field(default_factory=dict)
+    rows: dict = field(default_factory=dict)  # window -> rows
+
+    def to_df(self):
+        import pandas as pd
+
+        return pd.DataFrame([vars(v) for v in self.values])
+
+    def value(self, feature: str, method: str, window=None) -> DriftValue | None:
+        return next((v for v in self.values if v.feature == feature and v.method == method
+                     and v.window == window), None)
+
+    def feature_status(self, window=None) -> dict[str, str]:
+        """Each feature's worst status over the primary methods, for one window or the period."""
+        primary = {m.key for m in self.methods if m.primary}
+        status: dict[str, str] = {}
+        for v in self.values:
+            if v.window == window and v.method in primary:
+                current = status.get(v.feature, OK)
+                status[v.feature] = v.status if RANK[v.status] > RANK[current] else current
+        return status
+
+    def ranking(self, method: str = "psi") -> list[DriftValue]:
+        """Features by the method's value over the whole period, most drifted first."""
+        chosen = [v for v in self.values if v.window is None and v.method == method]
+        return sorted(chosen, key=lambda v: -v.value)
+
+    def worst(self) -> str:
+        levels = [RANK[s] for s in self.feature_status().values()] or [0]
+        return LEVELS[max(levels)]
+
+    def plot(self, kind: str = "heatmap", **options):
+        from opml_core.monitor import charts
+
+        if kind == "heatmap":
+            return charts.drift_heatmap(self, options.get("method", "psi"))
+        if kind == "overlay":
+            return charts.distribution_overlay(self, options["feature"], options.get("window"))
+        raise ValueError(f"Unknown plot kind {kind!r}; use heatmap or overlay.")

@@ -1,0 +1,140 @@
+"""The Monitor page's sections: controls, status cards, usage, performance, drift, classifier."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from opml_core.monitor import charts
+from opml_core.monitor.labels import add_labels_file, reveal_outcomes
+from opml_core.monitor.methods import METHODS
+from opml_core.monitor.windows import LABELS
+from opml_core.ui import resources
+from opml_core.ui.feedback import reporting
+from opml_core.ui.progress import run_with_progress
+from opml_core.ui.widgets import metric_row, plot
+
+SHOW = {"ok": st.success, "warn": st.warning, "alert": st.error, "info": st.info}
+ICONS = {"ok": ":material/check_circle:", "warn": ":material/warning:",
+         "alert": ":material/error:", "info": ":material/info:"}
+
+
+def thresholds_editor() -> dict[str, tuple[float, float]]:
+    with st.expander("Thresholds"):
+        rows = [{"method": m.name, "key": m.key, "warn at": m.warn, "alert at": m.alert,
+                 "worse when": "higher" if m.higher_is_worse else "lower"} for m in METHODS.values()]
+        edited = st.data_editor(rows, hide_index=True, key="monitor.thresholds",
+                                disabled=["method", "key", "worse when"])
+    return {row["key"]: (float(row["warn at"]), float(row["alert at"])) for row in edited}
+
+
+def cards(report) -> None:
+    columns = st.columns(len(report.cards))
+    for column, card in zip(columns, report.cards):
+        with column:
+            SHOW.get(card.level, st.info)(f"**{card.title}** — {card.sentence}", icon=ICONS.get(card.level))
+    for note in report.notes:
+        st.caption(note)
+
+
+def usage(report) -> None:
+    summary = report.usage
+    metric_row({"Requests": f"{summary.requests:,}", "Rows scored": f"{summary.rows:,}",
+                "Failed": f"{summary.error_rate:.1%}", "Versions": ", ".join(summary.versions)})
+    plot(charts.usage_chart(summary), key="monitor.usage_chart")
+    plot(charts.latency_chart(summary), key="monitor.latency_chart")
+    if summary.top_errors:
+        st.dataframe([{"error": e, "requests": n} for e, n in summary.top_errors], hide_index=True)
+
+
+def performance(settings, report, deployment: str) -> None:
+    result = report.performance
+    if result is None:
+        st.info("Performance needs the model's training data; see the notes above.")
+        return
+    metric = st.selectbox("Metric", ["roc_auc", "accuracy", "precision", "recall", "f1"],
+                          format_func=lambda m: "ROC AUC" if m == "roc_auc" else m.title(),
+                          key="monitor.metric")
+    plot(charts.performance_chart(result, metric), key="monitor.performance_chart")
+    st.caption(f"{result.labelled:,} rows have known outcomes. Dashed: estimated from the model's "
+               "confidence (calibrated on its test part); solid: measured on labelled rows.")
+    for note in result.notes:
+        st.caption(note)
+    _labels(settings, report, deployment)
+
+
+def _labels(settings, report, deployment: str) -> None:
+    st.markdown("**Add outcomes**")
+    left, right = st.columns(2)
+    if left.button("Reveal the actual outcomes (simulated traffic)", key="monitor.reveal"):
+        with reporting():
+            done = run_with_progress("Revealing outcomes", lambda progress: reveal_outcomes(
+                resources.spark(), settings, deployment), spark=resources.spark())
+            st.success(done.message, icon=":material/check_circle:")
+    with right:
+        upload = st.file_uploader("Labels file (CSV)", type=["csv"], key="monitor.labels_file")
+        if upload is not None:
+            header = upload.getvalue().split(b"\n", 1)[0].decode("utf-8", "replace")
+            delimiter = ";" if header.count(";") > header.count(",") else ","
+            names = [h.strip().strip('"') for h in header.split(delimiter)]
+            key = st.selectbox("Key column (request_id or a field the requests carried)", names,
+                               key="monitor.labels_key")
+            outcome = st.selectbox("Outcome column", names, index=len(names) - 1,
+                                   key="monitor.labels_outcome")
+            if st.button("Add these outcomes", key="monitor.labels_go"):
+                card = report.model.card
+                with reporting():
+                    done = add_labels_file(resources.spark(), settings, deployment, upload.getvalue(),
+                                           upload.name, key, outcome,
+                                           (card.positive_class, card.negative_class))
+                    st.success(done.message, icon=":material/check_circle:")
+
+
+def drift(report) -> None:
+    result = report.drift
+    if result is None:
+        st.info("Drift needs the model's training data; see the notes above.")
+        return
+    method = st.selectbox("Heatmap of", [m.key for m in result.methods],
+                          format_func=lambda k: METHODS[k].name, key="monitor.method")
+    plot(result.plot("heatmap", method=method), key="monitor.heatmap")
+    st.caption(METHODS[method].description)
+    whole = drift_table(result)
+    st.dataframe(whole, key="monitor.drift_table")
+    left, right = st.columns(2)
+    feature = left.selectbox("Compare training with production for", list(whole.index),
+                             key="monitor.overlay_feature")
+    windows = [None, *result.windows]
+    window = right.selectbox("Window", windows, key="monitor.overlay_window",
+                             format_func=lambda w: "whole period" if w is None else f"{w:%Y-%m-%d %H:%M}")
+    plot(result.plot("overlay", feature=feature, window=window), key="monitor.overlay")
+
+
+def drift_table(result):
+    """Whole-period values per feature and method, worst status first (as the Drift card ranks)."""
+    from opml_core.monitor.result import RANK
+
+    table = result.to_df()
+    whole = table[table["window"].isna()].pivot(index="feature", columns="method", values="value")
+    status = result.feature_status()
+    whole.insert(0, "status", [status.get(f, "ok") for f in whole.index])
+    order = sorted(whole.index, key=lambda f: (-RANK[whole.at[f, "status"]], -whole.at[f, "psi"]))
+    return whole.loc[order]
+
+
+def classifier(report) -> None:
+    result = report.classifier
+    if result is None:
+        st.info("Switch on 'Run the drift classifier' above: it trains a small model per window to "
+                "tell production rows from training rows (about a minute for a few windows).")
+        return
+    plot(charts.classifier_chart(result), key="monitor.classifier_chart")
+    plot(charts.ranking_chart(result), key="monitor.ranking_chart")
+
+
+def export(report) -> None:
+    st.download_button("Download the report (HTML, opens offline)", charts.monitor_html(report),
+                       f"monitor-{report.deployment}.html", "text/html", key="monitor.download")
+
+
+def window_label(size: str) -> str:
+    return LABELS.get(size, size)

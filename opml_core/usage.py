@@ -1,0 +1,256 @@
+"""Collect what deployments received into Spark SQL tables, incrementally and exactly once.
+
+``collect_usage`` reads the new, complete lines of every usage log (``UsageSource`` readers,
+registered by key: ``local`` reads this workspace's logs; the Azure issue adds one), and appends
+them to two workspace tables:
+
+- ``model_requests``: one row per request (id, times, deployment, model, version, route,
+  status, latency, rows, error, warnings);
+- ``model_inputs``: one row per scored record (request id, row index, times, deployment, model,
+  version, every input column under its readable name, other fields sent in ``extra``, label,
+  probability).
+
+Exactly once: each run copies the byte ranges it takes into a staging folder, notes them in
+``pending.json``, lets Spark turn them into Parquet, then moves the files into the tables and
+records the ranges as consumed, under a lock. A run that stops half-way is rolled forward by the
+next one; lines written during a run are left for the next. Only one collect runs at a time.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import shutil
+import time
+import uuid
+from abc import ABC, abstractmethod
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Callable
+
+from opml_core.config import Settings
+from opml_core.data.tables import workspace_lock
+from opml_core.errors import MonitorError
+from opml_core.scoring.engines import BundleMeta
+from opml_core.serve.usage_log import MODELS_DIR
+
+REQUESTS, INPUTS, LABELS = "model_requests", "model_inputs", "model_labels"
+STATE_DIR = "_collect"
+COPY_BLOCK = 8 << 20
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """New complete lines of one log file: bytes [start, end)."""
+
+    key: str  # "<source>:<path>"
+    path: str
+    start: int
+    end: int
+
+
+class UsageSource(ABC):
+    """Where usage logs live; lists files with their sizes and the models they describe."""
+
+    key = ""
+
+    def __init__(self, settings: Settings):
+        self.settings = settings
+
+    @abstractmethod
+    def files(self) -> list[tuple[str, int]]:
+        """(path, size) of every log file."""
+
+    @abstractmethod
+    def models(self) -> list[BundleMeta]:
+        """Descriptions of every model version that wrote records."""
+
+    def read(self, path: str, start: int, end: int, into) -> None:
+        with open(path, "rb") as handle:
+            handle.seek(start)
+            left = end - start
+            while left:
+                block = handle.read(min(COPY_BLOCK, left))
+                if not block:
+                    raise MonitorError(f"{path} shrank while being collected; collect again.")
+                into.write(block)
+                left -= len(block)
+
+    def last_newline(self, path: str, start: int, size: int) -> int:
+        """The end of the last complete line in [start, size), or start if there is none."""
+        with open(path, "rb") as handle:
+            position = size
+            while position > start:
+                step = min(1 << 16, position - start)
+                handle.seek(position - step)
+                block = handle.read(step)
+                found = block.rfind(b"\n")
+                if found >= 0:
+                    return position - step + found + 1
+                position -= step
+        return start
+
+
+class LocalSource(UsageSource):
+    """The logs local deployments write under the workspace's ``usage/`` folder."""
+
+    key = "local"
+
+    def files(self):
+        root = self.settings.workspace.usage
+        return [(str(p), p.stat().st_size) for p in sorted(root.glob("*/date=*/hour=*/*.jsonl"))]
+
+    def models(self):
+        root = self.settings.workspace.usage
+        return [BundleMeta.from_json(p.read_text()) for p in sorted(root.glob(f"*/{MODELS_DIR}/*.json"))]
+
+
+SOURCES: dict[str, type[UsageSource]] = {LocalSource.key: LocalSource}
+
+
+@dataclass(frozen=True)
+class CollectResult:
+    """What one collect added."""
+
+    requests: int
+    rows: int
+    files: int
+    seconds: float
+    message: str
+
+
+def collect_usage(spark, settings: Settings, progress: Callable[[str], None] = lambda m: None,
+                  sources: list[str] | None = None) -> CollectResult:
+    """Append new usage records to model_requests and model_inputs; see the module docstring."""
+    from opml_core.usage_tables import build_tables
+
+    started = time.perf_counter()
+    folder = settings.workspace.usage / STATE_DIR
+    with _exclusive(folder):
+        _roll_forward(settings, folder)
+        readers = [SOURCES[key](settings) for key in (sources or list(SOURCES))]
+        state = _load_state(folder)
+        chunks = _new_chunks(readers, state)
+        if not chunks:
+            return CollectResult(0, 0, 0, time.perf_counter() - started, "Nothing new to collect.")
+        batch = f"c{datetime.now(timezone.utc):%Y%m%d%H%M%S}-{uuid.uuid4().hex[:6]}"
+        staging = folder / "staging" / batch
+        progress(f"Copying new lines from {len(chunks)} log file(s)")
+        _copy(readers, chunks, staging / "logs")
+        (staging / "pending.json").write_text(json.dumps([vars(c) for c in chunks]))
+        progress("Turning records into table rows with Spark")
+        models = [m for reader in readers for m in reader.models()]
+        requests, rows = build_tables(spark, staging / "logs", staging, models)
+        progress("Adding them to model_requests and model_inputs")
+        (staging / "complete").touch()
+        _commit(settings, folder, staging)
+    return CollectResult(requests, rows, len({c.path for c in chunks}), time.perf_counter() - started,
+                         f"Collected {requests:,} requests ({rows:,} scored rows).")
+
+
+def collect_running(settings: Settings) -> dict | None:
+    """Who is collecting right now (pid and start), or None."""
+    path = settings.workspace.usage / STATE_DIR / "lock"
+    if not path.is_file():
+        return None
+    with open(path, "a+") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.seek(0)
+            try:
+                return json.loads(handle.read() or "{}")
+            except ValueError:
+                return {}
+        fcntl.flock(handle, fcntl.LOCK_UN)
+    return None
+
+
+@contextmanager
+def _exclusive(folder: Path):
+    folder.mkdir(parents=True, exist_ok=True)
+    with open(folder / "lock", "a+") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.seek(0)
+            holder = handle.read().strip() or "{}"
+            raise MonitorError(f"A collect is already running ({holder}); wait for it to finish, "
+                               "then collect again.") from None
+        handle.seek(0)
+        handle.truncate()
+        handle.write(json.dumps({"pid": os.getpid(),
+                                 "since": datetime.now(timezone.utc).isoformat(timespec="seconds")}))
+        handle.flush()
+        try:
+            yield
+        finally:
+            handle.seek(0)
+            handle.truncate()
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _load_state(folder: Path) -> dict:
+    path = folder / "state.json"
+    return json.loads(path.read_text()) if path.is_file() else {"consumed": {}, "batches": []}
+
+
+def _save_state(folder: Path, state: dict) -> None:
+    tmp = folder / "state.json.tmp"
+    tmp.write_text(json.dumps(state))
+    tmp.replace(folder / "state.json")
+
+
+def _new_chunks(readers: list[UsageSource], state: dict) -> list[Chunk]:
+    chunks = []
+    for reader in readers:
+        for path, size in reader.files():
+            key = f"{reader.key}:{path}"
+            start = state["consumed"].get(key, 0)
+            if size > start:
+                end = reader.last_newline(path, start, size)
+                if end > start:
+                    chunks.append(Chunk(key, path, start, end))
+    return chunks
+
+
+def _copy(readers: list[UsageSource], chunks: list[Chunk], target: Path) -> None:
+    target.mkdir(parents=True, exist_ok=True)
+    by_key = {r.key: r for r in readers}
+    for number, chunk in enumerate(chunks):
+        with open(target / f"part-{number:05d}.jsonl", "wb") as out:
+            by_key[chunk.key.split(":", 1)[0]].read(chunk.path, chunk.start, chunk.end, out)
+
+
+def _commit(settings: Settings, folder: Path, staging: Path) -> None:
+    """Move the staged Parquet files into the tables and record the ranges, atomically enough:
+    a crash part-way is finished by the next run (_roll_forward)."""
+    warehouse = settings.workspace.warehouse
+    with workspace_lock(settings.workspace):
+        for table in (REQUESTS, INPUTS):
+            source = staging / table
+            if not source.is_dir():
+                continue
+            (warehouse / table).mkdir(parents=True, exist_ok=True)
+            for part in sorted(source.glob("*.parquet")):
+                part.rename(warehouse / table / f"{staging.name}-{part.name}")
+        state = _load_state(folder)
+        if staging.name not in state["batches"]:
+            for chunk in json.loads((staging / "pending.json").read_text()):
+                state["consumed"][chunk["key"]] = max(state["consumed"].get(chunk["key"], 0),
+                                                      chunk["end"])
+            state["batches"] = (state["batches"] + [staging.name])[-1000:]
+            _save_state(folder, state)
+    shutil.rmtree(staging, ignore_errors=True)
+
+
+def _roll_forward(settings: Settings, folder: Path) -> None:
+    """Finish a run that stopped after its tables were written; drop one that stopped before."""
+    for staging in sorted((folder / "staging").glob("c*")):
+        if (staging / "complete").is_file():
+            _commit(settings, folder, staging)
+        else:
+            shutil.rmtree(staging, ignore_errors=True)

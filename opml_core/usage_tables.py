@@ -1,0 +1,75 @@
+"""Turn staged usage records into the rows of ``model_requests`` and ``model_inputs`` (Spark).
+
+Spark reads the staged JSON lines with a fixed schema (inputs as text maps, so numbers and
+categories arrive alike), explodes each request's rows with their outputs, and types each input
+column from the model descriptions the servers left beside their logs: numbers as double,
+categories as text, under the names users know. Fields a client sent that the model does not
+use are kept in ``extra`` (a label file can join on them).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from opml_core.scoring.engines import BundleMeta
+from opml_core.scoring.inputs import NUMERIC
+
+RECORD_SCHEMA = (
+    "request_id STRING, time STRING, event_time STRING, deployment STRING, model STRING, "
+    "version STRING, route STRING, status INT, latency_ms DOUBLE, rows INT, error STRING, "
+    "warnings ARRAY<STRING>, inputs ARRAY<MAP<STRING, STRING>>, "
+    "outputs ARRAY<STRUCT<label: STRING, probability: DOUBLE>>")
+
+
+def input_columns(models: list[BundleMeta]) -> dict[str, tuple[str, set[str]]]:
+    """Readable name → (Spark type, every name a client may have used for it)."""
+    columns: dict[str, tuple[str, set[str]]] = {}
+    for meta in models:
+        for column in meta.inputs.columns:
+            kind = "double" if column.kind == NUMERIC else "string"
+            known_kind, names = columns.get(column.display, (kind, set()))
+            columns[column.display] = (known_kind if known_kind == kind else "string",
+                                       names | {column.display, column.name})
+    return columns
+
+
+def build_tables(spark, logs: Path, staging: Path, models: list[BundleMeta]) -> tuple[int, int]:
+    """Write staging/model_requests and staging/model_inputs; return (requests, rows)."""
+    from pyspark.sql import functions as F
+
+    records = spark.read.schema(RECORD_SCHEMA).json(str(logs)).where(F.col("request_id").isNotNull())
+    records = (records.withColumn("time", F.col("time").try_cast("timestamp"))
+               .withColumn("event_time", F.coalesce(F.col("event_time").try_cast("timestamp"),
+                                                    F.col("time")))
+               .cache())
+    requests = records.select("request_id", "time", "event_time", "deployment", "model",
+                              "version", "route", "status", "latency_ms", "rows", "error",
+                              F.size(F.coalesce("warnings", F.array())).alias("warnings"),
+                              F.array_join(F.coalesce("warnings", F.array()), " | ").alias("warning_text"))
+    request_count = requests.count()
+    requests.write.parquet(str(staging / "model_requests"))
+    rows = _input_rows(records, input_columns(models))
+    row_count = rows.count()
+    if row_count:
+        rows.write.parquet(str(staging / "model_inputs"))
+    records.unpersist()
+    return request_count, row_count
+
+
+def _input_rows(records, columns: dict[str, tuple[str, set[str]]]):
+    from pyspark.sql import functions as F
+
+    exploded = (records.where((F.col("status") == 200) & F.col("outputs").isNotNull())
+                .select("request_id", "time", "event_time", "deployment", "model", "version",
+                        F.posexplode(F.arrays_zip("inputs", "outputs")).alias("row_index", "pair")))
+    known = sorted({name for _, names in columns.values() for name in names})
+    values = []
+    for display, (kind, names) in sorted(columns.items()):
+        value = F.coalesce(*[F.col("pair.inputs")[name] for name in sorted(names)])
+        values.append((value.try_cast("double") if kind == "double" else value).alias(display))
+    extra = F.map_filter(F.col("pair.inputs"),
+                         lambda k, v: ~k.isin(known)) if known else F.col("pair.inputs")
+    return exploded.select("request_id", "row_index", "time", "event_time", "deployment", "model",
+                           "version", *values, extra.alias("extra"),
+                           F.col("pair.outputs.label").alias("label"),
+                           F.col("pair.outputs.probability").alias("probability"))

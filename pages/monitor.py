@@ -1,0 +1,53 @@
+"""Monitor: is the deployed model used properly, still accurate, and fed data like training?"""
+
+import streamlit as st
+
+from opml_core.monitor.windows import LABELS
+from opml_core.ui import monitor_view, resources
+from opml_core.ui.feedback import reporting
+from opml_core.ui.progress import run_with_progress
+from opml_core.ui.widgets import empty_state
+from opml_core.usage import collect_usage
+
+st.title("Monitor")
+settings = resources.settings()
+
+names = resources.deployment_names()
+if not names:
+    empty_state("Nothing to monitor yet: deploy a model and send it some requests.",
+                "pages/deploy.py", "Deploy a model")
+    st.stop()
+top = st.columns([2, 1, 1, 1])
+deployment = top[0].selectbox("Deployment", names, key="monitor.deployment")
+window = top[1].selectbox("Window", list(LABELS), format_func=LABELS.get, key="monitor.window")
+run_classifier = top[2].toggle("Run the drift classifier", key="monitor.classifier")
+auto_collect = top[3].toggle("Collect on open", key="monitor.auto_collect")
+thresholds = monitor_view.thresholds_editor()
+
+if st.button("Collect new usage", key="monitor.collect", icon=":material/sync:") or (
+        auto_collect and not st.session_state.get("monitor.collected_once")):
+    st.session_state["monitor.collected_once"] = True
+    with reporting():
+        spark = resources.spark()
+        done = run_with_progress("Collecting usage", collect_usage, spark, settings, spark=spark)
+        st.toast(done.message)
+
+with reporting():
+    report = resources.monitor_report(deployment, window, thresholds, run_classifier)
+    if report is None:
+        empty_state(f"No usage collected for {deployment} yet. Send requests from Predict (or "
+                    "simulate traffic there), then press Collect new usage.", "pages/predict.py",
+                    "Send requests")
+        st.stop()
+    monitor_view.cards(report)
+    usage, performance, drift, classifier = st.tabs(["Usage", "Performance", "Drift",
+                                                     "Drift classifier"])
+    with usage:
+        monitor_view.usage(report)
+    with performance:
+        monitor_view.performance(settings, report, deployment)
+    with drift:
+        monitor_view.drift(report)
+    with classifier:
+        monitor_view.classifier(report)
+    monitor_view.export(report)

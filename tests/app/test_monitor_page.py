@@ -1,0 +1,58 @@
+"""The Monitor page: traffic with an injected skew → collect → the skew is named first."""
+
+import pytest
+
+from opml_core.deploy import get_target
+from tests.app.conftest import open_page, texts
+
+
+@pytest.fixture(scope="module")
+def skewed_deployment(spark, tmp_path_factory, mlflow_template, bank_small):
+    """Operations rows where clients over 60 are 5× as common, a random split (no other drift),
+    and a running deployment of the model trained on it."""
+    from opml_core.data import SkewSpec, SplitSpec, prepare_tables
+    from opml_core.train import TrainSpec, train_and_log
+    from tests.conftest import TINY_FOREST, bank_spec, make_settings
+
+    settings = make_settings(tmp_path_factory.mktemp("monitor-page"), mlflow_template)
+    prepare_tables(spark, settings.workspace, bank_small, bank_spec(
+        split=SplitSpec("random", 0.5, 4), skew=SkewSpec("age", ">", 60, 5.0)))
+    train_and_log(spark, settings, TrainSpec("bank_train", params=TINY_FOREST))
+    target = get_target("local", settings)
+    target.deploy("watched", "opml-model", "1")
+    yield settings
+    for info in target.list():
+        target.delete(info.name)
+
+
+def test_the_monitor_page_invites_traffic_before_any_usage(skewed_deployment, in_workspace):
+    in_workspace(skewed_deployment)
+    at = open_page("monitor")
+    assert not at.exception
+    assert "No usage collected for watched yet" in texts(at.info)
+
+
+def test_simulated_skewed_traffic_is_collected_and_its_skew_named(skewed_deployment, in_workspace):
+    in_workspace(skewed_deployment)
+    predict = open_page("predict")
+    predict.number_input(key="predict.sim.days").set_value(3)  # ~1,800 rows: the whole table,
+    predict.number_input(key="predict.sim.per_day").set_value(200)  # which is in time order
+    predict.button(key="predict.sim.go").click().run()
+    assert "Sent 600 requests" in texts(predict.success)
+
+    at = open_page("monitor")
+    at.selectbox(key="monitor.window").set_value("1d")
+    at.button(key="monitor.collect").click().run()
+    assert not at.exception
+    drift = next(e for e in [*at.error, *at.warning, *at.success] if "**Drift**" in e.value)
+    assert "age drifted most" in drift.value and "as common as in training" in drift.value
+    drift_table = next(d.value for d in at.dataframe if "psi" in d.value.columns)
+    assert drift_table.index[0] == "age"  # worst status first, as the Drift card ranks
+    assert at.get("plotly_chart")
+
+
+def test_outcomes_can_be_revealed_from_the_page(skewed_deployment, in_workspace):
+    in_workspace(skewed_deployment)
+    at = open_page("monitor")
+    at.button(key="monitor.reveal").click().run()
+    assert not at.exception and "Labelled" in texts(at.success)

@@ -1,0 +1,95 @@
+"""The drift calculator aggregates in Spark and agrees with the statistics on raw data."""
+
+from datetime import datetime
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from opml_core.errors import MonitorError
+from opml_core.monitor import calculator, stats
+from opml_core.monitor.calculator import DriftCalculator, FeatureSpec
+
+MONDAY, TUESDAY = datetime(2026, 3, 2), datetime(2026, 3, 3)
+FEATURES = [FeatureSpec("age", "numeric"), FeatureSpec("emp.var.rate", "numeric"),
+            FeatureSpec("job", "categorical", ("admin.", "student", "retired"))]
+
+
+@pytest.fixture(scope="module")
+def frames(spark):
+    rng = np.random.default_rng(5)
+    reference = pd.DataFrame({"age": rng.integers(18, 70, 2000).astype(float),
+                              "emp.var.rate": rng.normal(0, 1, 2000).round(1),
+                              "job": rng.choice(["admin.", "student", "retired"], 2000, p=[.6, .3, .1])})
+    monday = reference.sample(800, random_state=1).assign(window=MONDAY)
+    tuesday = pd.DataFrame({"age": rng.integers(40, 90, 800).astype(float),  # older
+                            "emp.var.rate": rng.normal(0, 1, 800).round(1),
+                            "job": rng.choice(["admin.", "student", "pilot"], 800, p=[.5, .3, .2]),
+                            "window": TUESDAY})
+    current = pd.concat([monday, tuesday])
+    return reference, current, spark.createDataFrame(reference), spark.createDataFrame(current)
+
+
+def test_each_value_equals_the_statistic_on_the_raw_rows(frames):
+    reference, current, ref_frame, cur_frame = frames
+    result = DriftCalculator(FEATURES).fit(ref_frame).calculate(cur_frame, "window")
+    tuesday = current[current.window == TUESDAY]
+    age = stats.numeric_counts(reference["age"], tuesday["age"])
+    assert result.value("age", "psi", TUESDAY).value == pytest.approx(stats.psi_numeric(age))
+    assert result.value("age", "ks", TUESDAY).value == pytest.approx(stats.ks_test(age).statistic)
+    rate = stats.numeric_counts(reference["emp.var.rate"], current["emp.var.rate"])
+    assert result.value("emp.var.rate", "wasserstein").value == pytest.approx(
+        stats.wasserstein_normalised(rate))
+    job = stats.categorical_counts(reference["job"], tuesday["job"], ["admin.", "student", "retired"])
+    assert result.value("job", "jensen_shannon", TUESDAY).value == pytest.approx(stats.jensen_shannon(job))
+    assert result.value("job", "unseen", TUESDAY).value == pytest.approx(0.2, abs=0.04)
+
+
+def test_the_shifted_window_is_flagged_and_the_copied_one_is_not(frames):
+    _, _, ref_frame, cur_frame = frames
+    result = DriftCalculator(FEATURES).fit(ref_frame).calculate(cur_frame, "window")
+    assert result.feature_status(MONDAY) == {"age": "ok", "emp.var.rate": "ok", "job": "ok"}
+    assert result.feature_status(TUESDAY)["age"] == "alert"
+    assert {v.feature for v in result.ranking()[:2]} == {"age", "job"}
+    assert result.ranking()[-1].feature == "emp.var.rate"
+    shift = result.segments[("age", TUESDAY)]
+    assert shift.ratio > 2 and shift.current_share > shift.reference_share
+
+
+def test_thresholds_can_be_changed(frames):
+    _, _, ref_frame, cur_frame = frames
+    lenient = DriftCalculator(FEATURES, thresholds={"psi": (50, 100), "unseen": (0.5, 0.9),
+                                                    "segment": (50, 100)})
+    result = lenient.fit(ref_frame).calculate(cur_frame, "window")
+    assert result.feature_status(TUESDAY)["age"] == "ok"
+
+
+def test_many_distinct_values_are_counted_on_a_quantile_grid(spark, monkeypatch):
+    monkeypatch.setattr(calculator, "MAX_DISTINCT", 50)
+    rng = np.random.default_rng(9)
+    reference = pd.DataFrame({"balance": rng.normal(1000, 200, 3000)})
+    current = pd.DataFrame({"balance": rng.normal(1100, 200, 1000), "window": MONDAY})
+    result = DriftCalculator([FeatureSpec("balance", "numeric")]).fit(
+        spark.createDataFrame(reference)).calculate(spark.createDataFrame(current), "window")
+    exact = stats.psi_numeric(stats.numeric_counts(reference["balance"], current["balance"]))
+    assert result.value("balance", "psi", MONDAY).value == pytest.approx(exact, abs=0.05)
+    assert len(result.shares[("balance", MONDAY)][0]) <= 10
+
+
+def test_an_unknown_method_lists_the_valid_ones():
+    with pytest.raises(MonitorError, match="Unknown drift method 'entropy'; choose among psi, segment, ks"):
+        DriftCalculator(FEATURES, methods=["entropy"])
+
+
+def test_calculating_before_fitting_is_refused(frames):
+    with pytest.raises(MonitorError, match="Fit the calculator"):
+        DriftCalculator(FEATURES).calculate(frames[3], "window")
+
+
+def test_the_result_reads_as_a_table_and_plots(frames):
+    _, _, ref_frame, cur_frame = frames
+    result = DriftCalculator(FEATURES).fit(ref_frame).calculate(cur_frame, "window")
+    table = result.to_df()
+    assert {"feature", "window", "method", "value", "status"} <= set(table.columns)
+    assert result.plot("heatmap").data[0].type == "heatmap"
+    assert len(result.plot("overlay", feature="job", window=TUESDAY).data) == 2

@@ -1,0 +1,40 @@
+"""The drift classifier: chance-level on a random split, and it finds an injected shift."""
+
+import pytest
+from pyspark.sql import functions as F
+
+from opml_core.monitor import context as ctx
+from opml_core.monitor.classifier import classify_drift
+
+
+@pytest.fixture(scope="module")
+def reference(spark, trained_settings):
+    model = ctx.model_context(trained_settings, "opml-model", "1")
+    return model, ctx.reference_frame(spark, trained_settings, model).cache()
+
+
+def halves(frame):
+    marked = frame.withColumn("__half", F.rand(3) < 0.5).cache()
+    return marked.where("__half").drop("__half"), marked.where("NOT __half").drop("__half")
+
+
+def test_a_random_split_of_one_table_is_chance_level(reference):
+    model, frame = reference
+    training, production = halves(frame)
+    result = classify_drift(training, production.withColumn("window", F.lit("2026-03-02").cast("timestamp")),
+                            model.card, model.importances)
+    verdict = result.windows[0]
+    assert verdict.band[0] < 0.5 < verdict.band[1]
+    assert verdict.auc <= verdict.band[1] and not result.significant(verdict)
+
+
+def test_an_injected_skew_is_found_and_ranked_first(reference):
+    model, frame = reference
+    training, production = halves(frame)
+    older = production.withColumn("age", F.col("age") + 25).withColumn(
+        "window", F.lit("2026-03-03").cast("timestamp"))
+    result = classify_drift(training, older, model.card, model.importances)
+    verdict = result.windows[0]
+    assert result.significant(verdict) and verdict.auc > 0.8
+    assert list(verdict.importances)[0] == "age"
+    assert "age" in result.impact and sum(result.impact.values()) == pytest.approx(1.0)

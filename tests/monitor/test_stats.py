@@ -1,0 +1,232 @@
+"""Drift statistics from counts agree with scipy on raw samples and with hand computations."""
+
+import math
+
+import numpy as np
+import pytest
+from scipy import stats as scipy_stats
+from scipy.spatial.distance import jensenshannon
+
+from opml_core.errors import MonitorError
+from opml_core.monitor import stats
+
+_rng = np.random.default_rng(20240611)
+NORMAL_REF = _rng.normal(0.0, 1.0, 3000)
+NORMAL_CUR = _rng.normal(0.1, 1.0, 2500)
+AGES_REF = _rng.integers(18, 90, 2000).astype(float)  # many ties
+AGES_CUR = _rng.integers(20, 95, 1500).astype(float)
+JOBS = ["admin.", "blue-collar", "retired", "student", "technician"]
+JOBS_REF = list(_rng.choice(JOBS, 4000, p=[0.3, 0.25, 0.15, 0.1, 0.2]))
+JOBS_CUR = list(_rng.choice(JOBS + ["gig"], 3000, p=[0.25, 0.25, 0.15, 0.15, 0.15, 0.05]))
+
+SAMPLES = {"normal": (NORMAL_REF, NORMAL_CUR), "ages": (AGES_REF, AGES_CUR)}
+
+
+@pytest.fixture(params=sorted(SAMPLES))
+def samples(request):
+    return SAMPLES[request.param]
+
+
+def _jobs():
+    return stats.categorical_counts(JOBS_REF, JOBS_CUR)
+
+
+# Building counts
+
+def test_numeric_counts_drop_missing_values():
+    counts = stats.numeric_counts([1.0, np.nan, 2.0, 2.0], [np.nan, 3.0])
+    assert counts.values.tolist() == [1.0, 2.0, 3.0]
+    assert counts.reference.tolist() == [1, 2, 0] and counts.current.tolist() == [0, 0, 1]
+
+
+def test_categorical_counts_drop_missing_labels():
+    counts = stats.categorical_counts(["a", None, "b"], ["a", float("nan")])
+    assert counts.categories == ["a", "b"] and counts.current.tolist() == [1, 0]
+
+
+def test_counts_from_aggregates_need_sorted_distinct_values():
+    with pytest.raises(ValueError, match="sorted"):
+        stats.NumericCounts(np.array([2.0, 1.0]), np.array([1, 1]), np.array([1, 1]))
+
+
+def test_an_empty_window_is_a_monitor_error_naming_the_feature():
+    with pytest.raises(MonitorError, match="window has no values for age"):
+        stats.numeric_counts([30, 40], [], feature="age")
+
+
+def test_a_window_of_only_missing_values_is_an_empty_window():
+    with pytest.raises(MonitorError, match="window has no values for job"):
+        stats.categorical_counts(["admin."], [None, float("nan")], feature="job")
+
+
+# PSI
+
+def test_quantile_edges_are_numpys_lower_quantiles_of_the_reference(samples):
+    reference, current = samples
+    counts = stats.numeric_counts(reference, current)
+    expected = np.unique(np.quantile(reference, np.arange(1, 10) / 10, method="lower"))
+    np.testing.assert_array_equal(stats.quantile_edges(counts), expected)
+
+
+def test_psi_numeric_matches_a_hand_computation():
+    # Reference 1..8 (n = 8), 4 bins: edges at sorted positions floor(k * 7 / 4) = 1, 3, 5,
+    # i.e. values 2, 4, 6; bins (-inf, 2], (2, 4], (4, 6], (6, inf) hold 25 % of the reference each.
+    # Current [1, 1, 1, 5, 9, 9, 9, 9] puts 3/8, 0 (-> 1e-4), 1/8, 4/8 in them, so PSI =
+    #   (0.375 - 0.25) ln(0.375 / 0.25) + (1e-4 - 0.25) ln(1e-4 / 0.25)
+    # + (0.125 - 0.25) ln(0.125 / 0.25) + (0.5 - 0.25) ln(0.5 / 0.25) = 2.2658424293...
+    counts = stats.numeric_counts(np.arange(1, 9), [1, 1, 1, 5, 9, 9, 9, 9])
+    assert stats.quantile_edges(counts, bins=4).tolist() == [2.0, 4.0, 6.0]
+    assert stats.psi_numeric(counts, bins=4) == pytest.approx(2.2658424293364874, abs=1e-12)
+
+
+def test_psi_categorical_matches_a_hand_computation():
+    # Reference a a b b, current a a a c: shares a 0.5 -> 0.75, b 0.5 -> 0 (1e-4),
+    # c 0 (1e-4) -> 0.25, so PSI = 0.25 ln(1.5) + (1e-4 - 0.5) ln(1e-4 / 0.5)
+    # + (0.25 - 1e-4) ln(0.25 / 1e-4) = 6.3143402515...
+    counts = stats.categorical_counts(list("aabb"), list("aaac"))
+    assert stats.psi_categorical(counts) == pytest.approx(6.314340251529005, abs=1e-12)
+
+
+def test_psi_of_identical_numeric_distributions_is_zero():
+    assert stats.psi_numeric(stats.numeric_counts(AGES_REF, AGES_REF)) == 0.0
+
+
+def test_psi_of_identical_categorical_distributions_is_zero():
+    assert stats.psi_categorical(stats.categorical_counts(JOBS_REF, JOBS_REF)) == 0.0
+
+
+def test_psi_grows_with_the_shift():
+    small = stats.psi_numeric(stats.numeric_counts(NORMAL_REF, NORMAL_CUR))
+    big = stats.psi_numeric(stats.numeric_counts(NORMAL_REF, NORMAL_CUR + 0.9))
+    assert 0 < small < 0.1 < big
+
+
+def test_psi_of_a_constant_reference_is_finite():
+    psi = stats.psi_numeric(stats.numeric_counts([5.0] * 10, [7.0] * 4))
+    assert math.isfinite(psi) and psi > 10
+
+
+# Kolmogorov–Smirnov and Wasserstein
+
+def test_ks_matches_scipy_asymptotic_test(samples):
+    reference, current = samples
+    result = stats.ks_test(stats.numeric_counts(reference, current))
+    expected = scipy_stats.ks_2samp(reference, current, method="asymp")
+    assert result.statistic == pytest.approx(expected.statistic, abs=1e-12)
+    assert result.p_value == pytest.approx(expected.pvalue, rel=1e-9, abs=1e-300)
+
+
+def test_ks_p_value_is_small_for_a_big_shift():
+    result = stats.ks_test(stats.numeric_counts(NORMAL_REF, NORMAL_CUR + 0.9))
+    assert result.p_value < 1e-10 < result.statistic
+
+
+def test_ks_of_identical_distributions_is_zero_with_p_one():
+    assert stats.ks_test(stats.numeric_counts(AGES_REF, AGES_REF)) == stats.StatResult(0.0, 1.0)
+
+
+def test_wasserstein_is_scipys_distance_in_reference_standard_deviations(samples):
+    reference, current = samples
+    expected = scipy_stats.wasserstein_distance(reference, current) / np.std(reference)
+    result = stats.wasserstein_normalised(stats.numeric_counts(reference, current))
+    assert result == pytest.approx(expected, rel=1e-12)
+
+
+def test_wasserstein_of_identical_distributions_is_zero():
+    assert stats.wasserstein_normalised(stats.numeric_counts(AGES_REF, AGES_REF)) == 0.0
+
+
+def test_wasserstein_of_a_constant_reference_is_in_feature_units():
+    assert stats.wasserstein_normalised(stats.numeric_counts([5.0] * 10, [7.0] * 4)) == 2.0
+
+
+# Categorical tests
+
+def test_chi_squared_matches_scipy_without_correction():
+    counts = _jobs()
+    expected = scipy_stats.chi2_contingency(np.vstack([counts.reference, counts.current]),
+                                            correction=False)
+    result = stats.chi_squared(counts)
+    assert result.statistic == pytest.approx(expected.statistic, rel=1e-12)
+    assert result.p_value == pytest.approx(expected.pvalue, rel=1e-9, abs=1e-300)
+
+
+def test_chi_squared_ignores_training_levels_absent_from_both_samples():
+    counts = stats.categorical_counts(list("aabb"), list("abbb"), training_levels=list("abz"))
+    expected = scipy_stats.chi2_contingency([[2, 2], [1, 3]], correction=False)
+    assert stats.chi_squared(counts).statistic == pytest.approx(expected.statistic, rel=1e-12)
+
+
+def test_chi_squared_of_identical_distributions_is_zero_with_p_one():
+    result = stats.chi_squared(stats.categorical_counts(JOBS_REF, JOBS_REF))
+    assert result.statistic == pytest.approx(0.0, abs=1e-12) and result.p_value == 1.0
+
+
+def test_chi_squared_of_a_single_category_is_zero_with_p_one():
+    counts = stats.categorical_counts(["a"] * 5, ["a"] * 3)
+    assert stats.chi_squared(counts) == stats.StatResult(0.0, 1.0)
+
+
+def test_jensen_shannon_matches_scipys_base_two_distance():
+    counts = _jobs()
+    p, q = counts.reference / counts.reference.sum(), counts.current / counts.current.sum()
+    assert stats.jensen_shannon(counts) == pytest.approx(jensenshannon(p, q, base=2), rel=1e-12)
+
+
+def test_jensen_shannon_of_identical_distributions_is_zero():
+    assert stats.jensen_shannon(stats.categorical_counts(JOBS_REF, JOBS_REF)) == 0.0
+
+
+def test_jensen_shannon_of_disjoint_categories_is_one():
+    counts = stats.categorical_counts(["a", "b"], ["c", "d"])
+    assert stats.jensen_shannon(counts) == pytest.approx(1.0, abs=1e-12)
+
+
+def test_unseen_share_counts_window_rows_outside_the_reference_categories():
+    assert stats.unseen_share(stats.categorical_counts(list("ab"), list("accd"))) == 0.75
+
+
+def test_unseen_share_respects_explicit_training_levels():
+    counts = stats.categorical_counts(list("ab"), list("accd"), training_levels=list("abc"))
+    assert stats.unseen_share(counts) == 0.25
+
+
+# Segment shift
+
+def test_segment_shift_names_the_age_band_three_times_more_common():
+    # Reference: ages 21..50 three times each (90 rows) and 61..70 once (10 %); the window has
+    # ages 21..50 seven times each (210 rows) and 61..70 nine times (30 %). The top decile edge
+    # is the 90th reference value, 50, so the last bin holds exactly the ages 61..70.
+    young, old = np.arange(21, 51), np.arange(61, 71)
+    counts = stats.numeric_counts(np.concatenate([np.repeat(young, 3), old]),
+                                  np.concatenate([np.repeat(young, 7), np.repeat(old, 9)]))
+    shift = stats.segment_shift(counts)
+    assert shift == stats.SegmentShift("61 – 70", pytest.approx(0.1), pytest.approx(0.3),
+                                       pytest.approx(3.0))
+
+
+def test_segment_shift_names_the_category_that_grew_most():
+    counts = stats.categorical_counts(["student"] * 10 + ["admin."] * 90,
+                                      ["student"] * 30 + ["admin."] * 70)
+    assert stats.segment_shift(counts) == stats.SegmentShift("student", 0.1, 0.3,
+                                                             pytest.approx(3.0))
+
+
+def test_segment_shift_leaves_new_categories_to_the_unseen_share():
+    counts = stats.categorical_counts(list("aab") * 20, list("abcc") * 20)
+    shift = stats.segment_shift(counts)
+    assert shift.segment == "b" and shift.ratio == pytest.approx(0.75)
+    assert stats.unseen_share(counts) == pytest.approx(0.5)
+
+
+def test_segment_shift_finds_a_tail_a_decile_would_hide():
+    rng = np.random.default_rng(3)
+    reference = rng.integers(20, 90, 5000)
+    older = np.concatenate([reference[:4000], np.repeat(reference[reference > 86], 3)])
+    shift = stats.segment_shift(stats.numeric_counts(reference, older))
+    assert shift.segment.startswith("above 8") and shift.ratio > 2.5
+
+
+def test_segment_shift_is_none_when_no_segment_reaches_two_percent_of_the_window():
+    categories = [f"level {i}" for i in range(60)]  # 1/60 of the window each
+    assert stats.segment_shift(stats.categorical_counts(categories, categories)) is None

@@ -1,0 +1,75 @@
+"""Collect: usage logs become table rows exactly once, whatever happens around it."""
+
+import json
+
+import pytest
+
+from opml_core import usage
+from opml_core.errors import MonitorError
+from opml_core.monitor.context import read_usage_table
+from opml_core.usage import collect_usage
+from tests.monitor.conftest import copy_workspace, table_rows, write_usage
+
+
+@pytest.fixture
+def logged(trained_settings, tmp_path):
+    """A fresh copy of the trained workspace with 60 rows of usage logged for 'collector'."""
+    settings = copy_workspace(trained_settings, tmp_path / "ws")
+    rows = table_rows(settings, "bank_ops")[:60]
+    write_usage(settings, "collector", [rows[:30], rows[30:]])
+    return settings
+
+
+def counts(spark, settings):
+    requests = read_usage_table(spark, settings, usage.REQUESTS)
+    inputs = read_usage_table(spark, settings, usage.INPUTS)
+    return (requests.count() if requests else 0, inputs.count() if inputs else 0)
+
+
+def test_collect_adds_requests_and_rows_with_readable_typed_columns(spark, logged):
+    result = collect_usage(spark, logged)
+    assert (result.requests, result.rows) == (12, 60)
+    inputs = read_usage_table(spark, logged, usage.INPUTS)
+    types = dict(inputs.dtypes)
+    assert types["emp.var.rate"] == "double" and types["job"] == "string"
+    assert types["probability"] == "double" and types["event_time"] == "timestamp"
+    assert inputs.where("`emp.var.rate` IS NULL").count() == 0
+
+
+def test_a_second_collect_adds_nothing(spark, logged):
+    collect_usage(spark, logged)
+    again = collect_usage(spark, logged)
+    assert again.requests == 0 and counts(spark, logged) == (12, 60)
+
+
+def test_lines_written_after_a_collect_are_taken_next_time_and_partial_lines_wait(spark, logged):
+    collect_usage(spark, logged)
+    log = next(logged.workspace.usage.glob("collector/date=*/hour=*/*.jsonl"))
+    record = json.loads(log.read_bytes().splitlines()[0])
+    extra = json.dumps({**record, "request_id": "late-1"}).encode()
+    with open(log, "ab") as handle:
+        handle.write(extra + b"\n" + extra[:40])  # one whole line, one still being written
+    assert collect_usage(spark, logged).requests == 1
+    with open(log, "ab") as handle:
+        handle.write(extra[40:].replace(b"late-1", b"late-2") + b"\n")
+    assert collect_usage(spark, logged).requests == 1
+    assert counts(spark, logged)[0] == 14
+
+
+def test_a_collect_that_stopped_after_writing_is_finished_by_the_next(spark, logged, monkeypatch):
+    monkeypatch.setattr(usage, "_commit", lambda *a: (_ for _ in ()).throw(RuntimeError("power cut")))
+    with pytest.raises(RuntimeError):
+        collect_usage(spark, logged)
+    monkeypatch.undo()
+    assert collect_usage(spark, logged).requests == 0  # rolled forward, nothing read twice
+    assert counts(spark, logged) == (12, 60)
+
+
+def test_a_second_collect_at_the_same_time_is_refused(spark, logged):
+    folder = logged.workspace.usage / usage.STATE_DIR
+    with usage._exclusive(folder):
+        assert usage.collect_running(logged)["pid"] > 0
+        with pytest.raises(MonitorError, match="A collect is already running"):
+            collect_usage(spark, logged)
+    assert usage.collect_running(logged) is None
+    assert collect_usage(spark, logged).requests == 12
