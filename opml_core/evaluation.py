@@ -122,6 +122,14 @@ def positive_probability():
     return vector_to_array(F.col(PROBABILITY))[1]
 
 
+def probability_bin(probability=None):
+    """A Spark column: the bin (0..BINS-1) of a probability (default: the positive class's)."""
+    from pyspark.sql import functions as F
+
+    probability = positive_probability() if probability is None else probability
+    return F.least(F.floor(probability * BINS), F.lit(BINS - 1)).cast("int")
+
+
 def evaluate_predictions(predictions, importances: list[float], train_rows: int) -> Evaluation:
     """Evaluate the test part's predictions; ``importances`` are per vector slot."""
     from pyspark.ml.evaluation import BinaryClassificationEvaluator
@@ -130,9 +138,7 @@ def evaluate_predictions(predictions, importances: list[float], train_rows: int)
     evaluator = BinaryClassificationEvaluator(rawPredictionCol=PROBABILITY, labelCol=LABEL, numBins=0)
     roc = evaluator.setMetricName("areaUnderROC").evaluate(predictions)
     pr = evaluator.setMetricName("areaUnderPR").evaluate(predictions)
-    binned = (predictions
-              .select(F.least(F.floor(positive_probability() * BINS), F.lit(BINS - 1)).cast("int")
-                      .alias("bin"), F.col(LABEL))
+    binned = (predictions.select(probability_bin().alias("bin"), F.col(LABEL))
               .groupBy("bin", LABEL).count().collect())
     positives, negatives = [0] * BINS, [0] * BINS
     for row in binned:

@@ -203,12 +203,12 @@ def simulate_traffic(send: Sender, workspace: Workspace, deployment: str, table:
             size = rng.randint(spec.min_rows, spec.max_rows)
             ids, batch = zip(*[next(rows) for _ in range(size)])
             when = (start + step * number + step * rng.random()).isoformat(timespec="seconds")
-            request_id = uuid.uuid4().hex
-            outcome = send(list(batch), when, request_id)
+            outcome = send(list(batch), when, None)
             failed += outcome.status != 200
             sent_rows += size
-            handle.write(json.dumps({"request_id": request_id, "table": table,
-                                     "row_ids": list(ids), "event_time": when}) + "\n")
+            if outcome.request_id:  # the endpoint's own id, as its usage log records it
+                handle.write(json.dumps({"request_id": outcome.request_id, "table": table,
+                                         "row_ids": list(ids), "event_time": when}) + "\n")
             if number % 25 == 0 or number == total - 1:
                 progress((number + 1) / total, f"{number + 1:,} of {total:,} requests "
                                                f"(simulated {when[:10]})")

@@ -34,6 +34,7 @@ from typing import Callable
 from opml_core.config import Settings
 from opml_core.data.tables import workspace_lock
 from opml_core.errors import MonitorError
+from opml_core.files import write_atomic
 from opml_core.scoring.engines import BundleMeta
 from opml_core.serve.usage_log import MODELS_DIR
 
@@ -63,6 +64,10 @@ class UsageSource(ABC):
     @abstractmethod
     def files(self) -> list[tuple[str, int]]:
         """(path, size) of every log file."""
+
+    @abstractmethod
+    def key_of(self, path: str) -> str:
+        """A name for the file that stays the same if the workspace moves."""
 
     @abstractmethod
     def models(self) -> list[BundleMeta]:
@@ -103,6 +108,9 @@ class LocalSource(UsageSource):
         root = self.settings.workspace.usage
         return [(str(p), p.stat().st_size) for p in sorted(root.glob("*/date=*/hour=*/*.jsonl"))]
 
+    def key_of(self, path: str) -> str:
+        return str(Path(path).relative_to(self.settings.workspace.usage))
+
     def models(self):
         root = self.settings.workspace.usage
         return [BundleMeta.from_json(p.read_text()) for p in sorted(root.glob(f"*/{MODELS_DIR}/*.json"))]
@@ -131,6 +139,9 @@ def collect_usage(spark, settings: Settings, progress: Callable[[str], None] = l
     folder = settings.workspace.usage / STATE_DIR
     with _exclusive(folder):
         _roll_forward(settings, folder)
+        unknown = [key for key in (sources or []) if key not in SOURCES]
+        if unknown:
+            raise MonitorError(f"Unknown usage source {unknown[0]!r}; choose among {', '.join(SOURCES)}.")
         readers = [SOURCES[key](settings) for key in (sources or list(SOURCES))]
         state = _load_state(folder)
         chunks = _new_chunks(readers, state)
@@ -143,8 +154,10 @@ def collect_usage(spark, settings: Settings, progress: Callable[[str], None] = l
         (staging / "pending.json").write_text(json.dumps([vars(c) for c in chunks]))
         progress("Turning records into table rows with Spark")
         models = [m for reader in readers for m in reader.models()]
-        requests, rows = build_tables(spark, staging / "logs", staging, models)
+        requests, rows, types = build_tables(spark, staging / "logs", staging, models,
+                                             state.get("types", {}))
         progress("Adding them to model_requests and model_inputs")
+        (staging / "types.json").write_text(json.dumps(types))
         (staging / "complete").touch()
         _commit(settings, folder, staging)
     return CollectResult(requests, rows, len({c.path for c in chunks}), time.perf_counter() - started,
@@ -152,7 +165,7 @@ def collect_usage(spark, settings: Settings, progress: Callable[[str], None] = l
 
 
 def collect_running(settings: Settings) -> dict | None:
-    """Who is collecting right now (pid and start), or None."""
+    """Who is collecting right now ({"pid", "since"}, either may be None), or None."""
     path = settings.workspace.usage / STATE_DIR / "lock"
     if not path.is_file():
         return None
@@ -162,9 +175,10 @@ def collect_running(settings: Settings) -> dict | None:
         except BlockingIOError:
             handle.seek(0)
             try:
-                return json.loads(handle.read() or "{}")
+                holder = json.loads(handle.read() or "{}")
             except ValueError:
-                return {}
+                holder = {}
+            return {"pid": holder.get("pid"), "since": holder.get("since")}
         fcntl.flock(handle, fcntl.LOCK_UN)
     return None
 
@@ -173,9 +187,7 @@ def collect_running(settings: Settings) -> dict | None:
 def _exclusive(folder: Path):
     folder.mkdir(parents=True, exist_ok=True)
     with open(folder / "lock", "a+") as handle:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
+        if not _try_lock(handle):
             handle.seek(0)
             holder = handle.read().strip() or "{}"
             raise MonitorError(f"A collect is already running ({holder}); wait for it to finish, "
@@ -193,22 +205,37 @@ def _exclusive(folder: Path):
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
+def _try_lock(handle, attempts: int = 40) -> bool:
+    """Take the collect lock, waiting out brief holders (a status check holds it for an instant)."""
+    for _ in range(attempts):
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return True
+        except BlockingIOError:
+            time.sleep(0.05)
+    return False
+
+
 def _load_state(folder: Path) -> dict:
     path = folder / "state.json"
-    return json.loads(path.read_text()) if path.is_file() else {"consumed": {}, "batches": []}
+    if not path.is_file():
+        return {"consumed": {}, "batches": []}
+    try:
+        return json.loads(path.read_text())
+    except ValueError as exc:
+        raise MonitorError(f"{path} is damaged ({exc}). Restore it from a backup; deleting it "
+                           "would collect every log again and duplicate the tables.") from exc
 
 
 def _save_state(folder: Path, state: dict) -> None:
-    tmp = folder / "state.json.tmp"
-    tmp.write_text(json.dumps(state))
-    tmp.replace(folder / "state.json")
+    write_atomic(folder / "state.json", json.dumps(state))
 
 
 def _new_chunks(readers: list[UsageSource], state: dict) -> list[Chunk]:
     chunks = []
     for reader in readers:
         for path, size in reader.files():
-            key = f"{reader.key}:{path}"
+            key = f"{reader.key}:{reader.key_of(path)}"
             start = state["consumed"].get(key, 0)
             if size > start:
                 end = reader.last_newline(path, start, size)
@@ -242,6 +269,9 @@ def _commit(settings: Settings, folder: Path, staging: Path) -> None:
             for chunk in json.loads((staging / "pending.json").read_text()):
                 state["consumed"][chunk["key"]] = max(state["consumed"].get(chunk["key"], 0),
                                                       chunk["end"])
+            types = staging / "types.json"
+            if types.is_file():  # the first type a column was written with stays its type
+                state["types"] = {**json.loads(types.read_text()), **state.get("types", {})}
             state["batches"] = (state["batches"] + [staging.name])[-1000:]
             _save_state(folder, state)
     shutil.rmtree(staging, ignore_errors=True)

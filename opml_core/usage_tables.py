@@ -15,14 +15,21 @@ from opml_core.scoring.engines import BundleMeta
 from opml_core.scoring.inputs import NUMERIC
 
 RECORD_SCHEMA = (
-    "request_id STRING, time STRING, event_time STRING, deployment STRING, model STRING, "
+    "request_id STRING, client_request_id STRING, time STRING, event_time STRING, "
+    "deployment STRING, model STRING, "
     "version STRING, route STRING, status INT, latency_ms DOUBLE, rows INT, error STRING, "
     "warnings ARRAY<STRING>, inputs ARRAY<MAP<STRING, STRING>>, "
     "outputs ARRAY<STRUCT<label: STRING, probability: DOUBLE>>")
 
 
-def input_columns(models: list[BundleMeta]) -> dict[str, tuple[str, set[str]]]:
-    """Readable name → (Spark type, every name a client may have used for it)."""
+def input_columns(models: list[BundleMeta], fixed: dict[str, str] | None = None
+                  ) -> dict[str, tuple[str, set[str]]]:
+    """Readable name → (Spark type, every name a client may have used for it).
+
+    ``fixed`` holds the types earlier collects gave columns: they win, so every Parquet file of
+    ``model_inputs`` agrees on each column's type (a number sent where text was stored stays
+    text; text sent where numbers were stored becomes null).
+    """
     columns: dict[str, tuple[str, set[str]]] = {}
     for meta in models:
         for column in meta.inputs.columns:
@@ -30,11 +37,16 @@ def input_columns(models: list[BundleMeta]) -> dict[str, tuple[str, set[str]]]:
             known_kind, names = columns.get(column.display, (kind, set()))
             columns[column.display] = (known_kind if known_kind == kind else "string",
                                        names | {column.display, column.name})
+    for name, kind in (fixed or {}).items():
+        if name in columns:
+            columns[name] = (kind, columns[name][1])
     return columns
 
 
-def build_tables(spark, logs: Path, staging: Path, models: list[BundleMeta]) -> tuple[int, int]:
-    """Write staging/model_requests and staging/model_inputs; return (requests, rows)."""
+def build_tables(spark, logs: Path, staging: Path, models: list[BundleMeta],
+                 fixed: dict[str, str] | None = None) -> tuple[int, int, dict[str, str]]:
+    """Write staging/model_requests and staging/model_inputs; return (requests, rows, the
+    type of every input column written)."""
     from pyspark.sql import functions as F
 
     records = spark.read.schema(RECORD_SCHEMA).json(str(logs)).where(F.col("request_id").isNotNull())
@@ -42,18 +54,19 @@ def build_tables(spark, logs: Path, staging: Path, models: list[BundleMeta]) -> 
                .withColumn("event_time", F.coalesce(F.col("event_time").try_cast("timestamp"),
                                                     F.col("time")))
                .cache())
-    requests = records.select("request_id", "time", "event_time", "deployment", "model",
+    requests = records.select("request_id", "client_request_id", "time", "event_time", "deployment", "model",
                               "version", "route", "status", "latency_ms", "rows", "error",
                               F.size(F.coalesce("warnings", F.array())).alias("warnings"),
                               F.array_join(F.coalesce("warnings", F.array()), " | ").alias("warning_text"))
     request_count = requests.count()
     requests.write.parquet(str(staging / "model_requests"))
-    rows = _input_rows(records, input_columns(models))
+    columns = input_columns(models, fixed)
+    rows = _input_rows(records, columns)
     row_count = rows.count()
     if row_count:
         rows.write.parquet(str(staging / "model_inputs"))
     records.unpersist()
-    return request_count, row_count
+    return request_count, row_count, {name: kind for name, (kind, _) in columns.items()}
 
 
 def _input_rows(records, columns: dict[str, tuple[str, set[str]]]):

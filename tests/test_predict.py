@@ -88,7 +88,9 @@ def test_simulated_traffic_spreads_requests_over_the_period(trained_settings, sc
     logged = {r["request_id"]: r for r in recent_records(trained_settings.workspace.usage, info.name, 100)}
     for entry in truth:
         record = logged[entry["request_id"]]
-        assert record["event_time"] == entry["event_time"] and record["rows"] == len(entry["row_ids"])
+        assert datetime.fromisoformat(record["event_time"].replace("Z", "+00:00")) == \
+            datetime.fromisoformat(entry["event_time"])
+        assert record["rows"] == len(entry["row_ids"])
     times = [entry["event_time"] for entry in truth]
     assert times == sorted(times) and "2026-01-01" <= times[0] < times[-1] < "2026-01-06"
 

@@ -73,3 +73,38 @@ def test_a_second_collect_at_the_same_time_is_refused(spark, logged):
             collect_usage(spark, logged)
     assert usage.collect_running(logged) is None
     assert collect_usage(spark, logged).requests == 12
+
+
+def test_a_moved_workspace_collects_nothing_twice(spark, logged, tmp_path):
+    collect_usage(spark, logged)
+    moved = copy_workspace(logged, tmp_path / "moved")
+    assert collect_usage(spark, moved).requests == 0
+    assert counts(spark, moved) == (12, 60)
+
+
+def test_a_column_keeps_the_type_it_was_first_collected_with(spark, logged):
+    from dataclasses import replace
+
+    from opml_core.scoring.inputs import InputSchema
+    from opml_core.serve.usage_log import UsageLog
+
+    collect_usage(spark, logged)
+    # a second model version that calls the same column text
+    from opml_core.scoring.bundle import cached_bundle
+    from opml_core.scoring.engines import load_scorer
+
+    original = load_scorer(cached_bundle(logged, "opml-model", "1")).meta
+    textual = InputSchema(tuple(replace(c, kind="categorical") if c.name == "age" else c
+                                for c in original.inputs.columns))
+    log = UsageLog(logged.workspace.usage, "other")
+    log.describe(replace(original, version="9", inputs=textual))
+    row = {c.display: (c.levels[0] if c.levels else 1.0) for c in original.inputs.columns}
+    log.write({"request_id": "typed-1", "time": "2026-03-03T10:00:00Z", "deployment": "other",
+               "model": "opml-model", "version": "9", "route": "score", "status": 200,
+               "latency_ms": 1.0, "rows": 1, "inputs": [{**row, "age": "forty"}],
+               "outputs": [{"label": "no", "probability": 0.1}]})
+    log.close()
+    assert collect_usage(spark, logged).rows == 1
+    inputs = read_usage_table(spark, logged, usage.INPUTS)
+    assert dict(inputs.dtypes)["age"] == "double"
+    assert inputs.where("request_id = 'typed-1'").first()["age"] is None

@@ -25,6 +25,7 @@ from pathlib import Path
 from opml_core.deploy.base import (FAILED, RUNNING, STARTING, STOPPED, DeploymentInfo,
                                    DeploymentTarget, Progress, register_target, validate_name)
 from opml_core.errors import DeploymentError
+from opml_core.files import write_atomic
 from opml_core.serve.app import BUNDLE_DIR, ServerConfig
 from opml_core.serve.keys import new_keys, read_keys, regenerate, write_keys
 
@@ -88,8 +89,13 @@ class LocalTarget(DeploymentTarget):
     def start(self, name: str) -> DeploymentInfo:
         folder = self._folder(name)
         record = _load(folder)
-        if self._alive(record):
-            return self.get(name)
+        if record.pid and self._is_ours(record):  # running, or still starting: never start twice
+            deadline = time.monotonic() + READY_S.get(record.engine, 30.0)
+            while time.monotonic() < deadline and not self._healthy(record):
+                time.sleep(0.05)
+            if self._healthy(record):
+                return self.get(name)
+            self._kill(record.pid)  # ours but stuck: replace it
         with open(folder / LOG, "ab") as log:
             process = subprocess.Popen(
                 [sys.executable, "-m", "opml_core.serve", str(folder), str(record.port), record.host],
@@ -138,12 +144,16 @@ class LocalTarget(DeploymentTarget):
         _save(folder, record)
         try:
             return self.start(name)
-        except DeploymentError:
+        except DeploymentError as failure:
             progress("The new version did not start; rolling back")
             shutil.rmtree(folder / BUNDLE_DIR)
             previous.rename(folder / BUNDLE_DIR)
             _save(folder, LocalRecord(**{**old, "pid": None}))
-            self.start(name)
+            try:
+                self.start(name)
+            except DeploymentError as second:
+                raise DeploymentError(f"{failure} Rolling back to version {old['version']} failed "
+                                      f"too: {second}") from failure
             raise
 
     def delete(self, name: str) -> None:
@@ -157,7 +167,7 @@ class LocalTarget(DeploymentTarget):
         elif not record.pid or not self._is_ours(record):
             status = STOPPED
         else:
-            status = RUNNING if self._answers(record) else STARTING
+            status = RUNNING if self._healthy(record) else STARTING
         base = f"http://{record.host}:{record.port}"
         return DeploymentInfo(
             name=record.name, target=self.key, model_name=record.model_name,
@@ -220,10 +230,7 @@ class LocalTarget(DeploymentTarget):
             return False
         return b"opml_core.serve" in cmdline and str(self.root / record.name).encode() in cmdline
 
-    def _alive(self, record: LocalRecord) -> bool:
-        return bool(record.pid) and self._is_ours(record) and self._answers(record)
-
-    def _answers(self, record: LocalRecord) -> bool:
+    def _healthy(self, record: LocalRecord) -> bool:
         import urllib.request
 
         try:
@@ -237,7 +244,7 @@ class LocalTarget(DeploymentTarget):
         while time.monotonic() < deadline:
             if process.poll() is not None:
                 return False
-            if self._answers(record):
+            if self._healthy(record):
                 return True
             time.sleep(0.05)
         return False
@@ -285,9 +292,7 @@ def _load(folder: Path) -> LocalRecord:
 
 
 def _save(folder: Path, record: LocalRecord) -> None:
-    tmp = folder / f"{RECORD}.tmp"
-    tmp.write_text(json.dumps(asdict(record), indent=2))
-    tmp.replace(folder / RECORD)
+    write_atomic(folder / RECORD, json.dumps(asdict(record), indent=2))
 
 
 def _now() -> str:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from opml_core.monitor.windows import window_start
+from opml_core.monitor.windows import as_time, window_start
 
 
 @dataclass
@@ -37,7 +37,7 @@ def summarise_usage(requests, window_size: str) -> UsageSummary:
                        F.sum(failed).alias("errors"),
                        F.percentile_approx("latency_ms", [0.5, 0.95], 1000).alias("latency"))
                   .orderBy("window", "version").collect())
-    rows = [{"window": r["window"], "version": r["version"], "requests": int(r["requests"]),
+    rows = [{"window": as_time(r["window"]), "version": r["version"], "requests": int(r["requests"]),
              "rows": int(r["rows"] or 0), "errors": int(r["errors"]),
              "error_rate": r["errors"] / r["requests"] if r["requests"] else 0.0,
              "p50_ms": float(r["latency"][0]), "p95_ms": float(r["latency"][1])} for r in per_window]

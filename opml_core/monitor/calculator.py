@@ -18,6 +18,7 @@ from opml_core.errors import MonitorError
 from opml_core.monitor import stats
 from opml_core.monitor.methods import METHODS, get_method
 from opml_core.monitor.result import DriftResult, DriftValue
+from opml_core.monitor.windows import as_time
 
 MAX_DISTINCT = 10_000
 MISSING = "(missing)"
@@ -48,7 +49,9 @@ class DriftCalculator:
         self.methods = [get_method(k) for k in (methods or list(METHODS))]
         self.thresholds = thresholds or {}
         self._reference: dict[str, dict] = {}
-        self._grids: dict[str, np.ndarray] = {}
+        self._grids: dict[str, np.ndarray] = {}  # features counted on a grid
+        self._reference_grids: dict[str, np.ndarray] = {}
+        self._distinct: dict[str, int] = {}
 
     @property
     def numeric(self) -> list[FeatureSpec]:
@@ -62,10 +65,16 @@ class DriftCalculator:
         """Count the reference (training) data once."""
         from pyspark.sql import functions as F
 
-        self._grids = self._high_cardinality_grids(reference)
-        counted = self._count(reference.withColumn("__window", F.lit(None).cast("timestamp")))
-        self._reference = {feature: by_window[None] for feature, by_window in counted.items()}
+        self._reference_grids = self._quantile_grids(reference)
+        self._grids = {name: grid for name, grid in self._reference_grids.items()
+                       if self._distinct[name] > MAX_DISTINCT}
+        self._reference_frame = reference.withColumn("__window", F.lit(None).cast("long"))
+        self._count_reference()
         return self
+
+    def _count_reference(self) -> None:
+        counted = self._count(self._reference_frame)
+        self._reference = {feature: by_window[None] for feature, by_window in counted.items()}
 
     def calculate(self, current, window_column: str = "window", window_size: str = "") -> DriftResult:
         """Drift of every feature per window (and over the whole period) against the reference."""
@@ -73,7 +82,10 @@ class DriftCalculator:
 
         if not self._reference:
             raise MonitorError("Fit the calculator on the training data first.")
+        gridded = set(self._grids)
         counted = self._count(current.withColumn("__window", F.col(window_column)))
+        if set(self._grids) != gridded:  # a window was too varied: count training on its grid too
+            self._count_reference()
         windows = sorted({w for by_window in counted.values() for w in by_window})
         rows = {w: max(sum(by_window.get(w, {}).values()) for by_window in counted.values())
                 for w in windows}
@@ -126,14 +138,28 @@ class DriftCalculator:
                 F.struct(F.lit(f.name).alias("f"), self._value(f).alias("v")) for f in features]))
             counted = (frame.select("__window", pairs.alias("p")).select("__window", "p.f", "p.v")
                        .where(F.col("v").isNotNull()).groupBy("__window", "f", "v").count())
+            if kind == "numeric" and self._too_many(counted, features):
+                return self._count(frame)  # the offending features are on grids now
             for row in counted.collect():
                 value = row["v"]
                 grid = self._grids.get(row["f"])
                 if grid is not None:
+                    if int(value) >= len(grid):  # Bucketizer's bucket for NaN
+                        continue
                     value = float(grid[int(value)])
-                bucket = result[row["f"]].setdefault(row["__window"], {})
+                bucket = result[row["f"]].setdefault(as_time(row["__window"]), {})
                 bucket[value] = bucket.get(value, 0) + int(row["count"])
         return result
+
+    def _too_many(self, counted, features: list[FeatureSpec]) -> bool:
+        """Put on a grid any feature whose window holds too many distinct values to bring back."""
+        from pyspark.sql import functions as F
+
+        per_feature = counted.groupBy("__window", "f").count().groupBy("f").agg(F.max("count"))
+        crowded = [r[0] for r in per_feature.collect() if r[1] > MAX_DISTINCT and r[0] not in self._grids]
+        for name in crowded:
+            self._grids[name] = self._reference_grids[name]
+        return bool(crowded)
 
     def _value(self, feature: FeatureSpec):
         from pyspark.sql import functions as F
@@ -143,7 +169,7 @@ class DriftCalculator:
         if feature.name in self._grids:
             return F.col(_bucket_column(feature.name))
         value = col(feature.name).cast("double")
-        return F.when(~F.isnan(value), value)
+        return F.when(~F.isnan(value) & (F.abs(value) < F.lit(float("inf"))), value)
 
     def _bucketize(self, frame):
         """Replace each high-cardinality value by the index of its reference-quantile cell."""
@@ -157,21 +183,19 @@ class DriftCalculator:
                                handleInvalid="keep").transform(frame)
         return frame
 
-    def _high_cardinality_grids(self, reference) -> dict[str, np.ndarray]:
-        """Quantile grids (cell upper edges) for numeric features with too many values."""
+    def _quantile_grids(self, reference) -> dict[str, np.ndarray]:
+        """Quantile grids (cell upper edges) of every numeric feature, for counting on when a
+        feature has too many distinct values, in training (at fit) or in a window (later)."""
         from pyspark.sql import functions as F
 
         if not self.numeric:
             return {}
-        distinct = reference.agg(*[F.approx_count_distinct(col(f.name)).alias(f.name)
-                                   for f in self.numeric]).first().asDict()
-        grids = {}
-        for feature in self.numeric:
-            if distinct[feature.name] > MAX_DISTINCT:
-                points = reference.approxQuantile(f"`{feature.name}`",
-                                                  np.linspace(0, 1, MAX_DISTINCT).tolist(), 1e-4)
-                grids[feature.name] = np.unique(points)
-        return grids
+        self._distinct = reference.agg(*[F.approx_count_distinct(col(f.name)).alias(f.name)
+                                         for f in self.numeric]).first().asDict()
+        names = [f.name for f in self.numeric]
+        points = reference.approxQuantile([f"`{n}`" for n in names],
+                                          np.linspace(0, 1, MAX_DISTINCT).tolist(), 1e-4)
+        return {name: np.unique(p) for name, p in zip(names, points) if p}
 
 
 def _bucket_column(name: str) -> str:

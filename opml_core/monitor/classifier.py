@@ -17,6 +17,7 @@ import numpy as np
 
 from opml_core.evaluation import importances_by_column
 from opml_core.monitor.calculator import col
+from opml_core.monitor.windows import as_time
 from opml_core.pipeline import FEATURES, LABEL, build_preprocessing, slot_sources
 
 SAMPLE_PER_SIDE = 5_000
@@ -69,6 +70,23 @@ def classify_drift(reference, production, card, model_importances: dict[str, flo
     time into the AUC: a held-out stretch of training looks "new" too, which lowers the AUC
     however different production is.)
     """
+    prepared, windows, rows, sources = _prepare(reference, production, card, window_column, seed)
+    fits = [(n, fold, False) for n in range(len(windows)) for fold in range(FOLDS)]
+    shuffled_windows = sorted(set(np.linspace(0, len(windows) - 1, SHUFFLED_RUNS).astype(int).tolist()))
+    fits += [(n, 0, True) for n in shuffled_windows]
+    with ThreadPoolExecutor(PARALLEL_FITS) as pool:  # every fit at once: they are latency-bound
+        done = list(pool.map(lambda job: _fit(_window_rows(prepared, job[0]), job[1], job[2],
+                                              seed + 100 * job[0] + job[1]), fits))
+    prepared.unpersist()
+    outcomes = {n: {False: [], True: []} for n in range(len(windows))}
+    for (number, _, shuffled), outcome in zip(fits, done):
+        outcomes[number][shuffled].append(outcome)
+    return _verdicts(windows, rows, outcomes, sources, card, model_importances)
+
+
+def _prepare(reference, production, card, window_column: str, seed: int):
+    """One cached frame: a training sample (window -1) and each window's sample, preprocessed by
+    the model's own pipeline, with random fold numbers."""
     from pyspark.ml import Pipeline
     from pyspark.sql import functions as F
 
@@ -77,9 +95,8 @@ def classify_drift(reference, production, card, model_importances: dict[str, flo
     counts = {r[0]: r[1] for r in production.groupBy(window_column).count().collect()}
     windows = sorted(counts)
     reference = reference.select(*renamed).withColumn(LABEL, F.lit(0.0))
-    reference_rows = reference.count()
     size = min(SAMPLE_PER_SIDE, max(counts.values(), default=0))
-    training = _sample(reference, size, seed, reference_rows).withColumn("__w", F.lit(-1))
+    training = _sample(reference, size, seed, reference.count()).withColumn("__w", F.lit(-1))
     prep = Pipeline(stages=build_preprocessing(card, features)).fit(training)
     fractions = {i: min(1.0, SAMPLE_PER_SIDE * 1.05 / counts[w]) for i, w in enumerate(windows)}
     number = F.create_map(*[x for i, w in enumerate(windows) for x in (F.lit(w), F.lit(i))])
@@ -89,36 +106,32 @@ def classify_drift(reference, production, card, model_importances: dict[str, flo
                 .select("__w", FEATURES, LABEL, (F.rand(seed) * FOLDS).cast("int").alias("fold"))
                 .repartition(2).cache())
     rows = {r["__w"]: r["count"] for r in prepared.groupBy("__w").count().collect()}
-    sources = slot_sources(prepared)
+    return prepared, windows, rows, slot_sources(prepared)
 
-    fits = [(n, fold, False) for n in range(len(windows)) for fold in range(FOLDS)]
-    shuffled_windows = sorted(set(np.linspace(0, len(windows) - 1, SHUFFLED_RUNS).astype(int).tolist()))
-    fits += [(n, 0, True) for n in shuffled_windows]
-    def window_data(n: int):  # the window's rows and the shared training sample
-        return prepared.where((F.col("__w") == n) | (F.col("__w") == -1))
 
-    with ThreadPoolExecutor(PARALLEL_FITS) as pool:  # every fit at once: they are latency-bound
-        done = list(pool.map(lambda job: _fit(window_data(job[0]), job[1], job[2],
-                                              seed + 100 * job[0] + job[1]), fits))
-    outcomes = {n: {False: [], True: []} for n in range(len(windows))}
-    for (number, _, shuffled), outcome in zip(fits, done):
-        outcomes[number][shuffled].append(outcome)
-    judged = []
+def _window_rows(prepared, number: int):
+    """A window's rows together with the shared training sample."""
+    from pyspark.sql import functions as F
+
+    return prepared.where((F.col("__w") == number) | (F.col("__w") == -1))
+
+
+def _verdicts(windows, rows, outcomes, sources, card, model_importances) -> ClassifierResult:
+    verdicts = []
     for number, window in enumerate(windows):
         folds = outcomes[number][False]
         importances = np.mean([imp for _, imp in folds], axis=0)
-        verdict = WindowVerdict(window, _pooled_auc([bins for bins, _ in folds]), rows.get(number, 0), {
-            card.display(k): v for k, v in importances_by_column(sources, importances).items()})
-        judged.append((verdict, [_pooled_auc([bins]) for bins, _ in outcomes[number][True]]))
-    prepared.unpersist()
-    verdicts = [verdict for verdict, _ in judged]
-    shuffled = [auc for _, noise in judged for auc in noise]
-    z_scores = [(auc - 0.5) / _null_sigma(v.rows) for v, noise in judged for auc in noise]
+        verdicts.append(WindowVerdict(as_time(window), _pooled_auc([bins for bins, _ in folds]),
+                                      rows.get(number, 0), {
+            card.display(k): v for k, v in importances_by_column(sources, importances).items()}))
+    shuffled = [(number, _pooled_auc([bins])) for number in outcomes
+                for bins, _ in outcomes[number][True]]
+    z_scores = [(auc - 0.5) / _null_sigma(rows.get(number, 1)) for number, auc in shuffled]
     spread = max(float(np.sqrt(np.mean(np.square(z_scores)))) if z_scores else 1.0, 1.0)
     for verdict in verdicts:
         half = 3 * spread * _null_sigma(verdict.rows)
         verdict.band = (max(0.5 - half, 0.0), min(0.5 + half, 1.0))
-    result = ClassifierResult(verdicts, shuffled)
+    result = ClassifierResult(verdicts, [auc for _, auc in shuffled])
     result.impact = _impact(result.importances, model_importances)
     return result
 
@@ -157,13 +170,10 @@ def _fit(data, fold: int, shuffled: bool, seed: int) -> tuple[np.ndarray, np.nda
 
 def _held_out_bins(predictions) -> np.ndarray:
     """Out-of-fold predictions counted in 1,000 probability bins per outcome, in one Spark job."""
-    from pyspark.sql import functions as F
 
-    from opml_core.evaluation import BINS, positive_probability
+    from opml_core.evaluation import BINS, probability_bin
 
-    counts = (predictions.select(F.least(F.floor(positive_probability() * BINS), F.lit(BINS - 1))
-                                 .cast("int").alias("bin"), LABEL)
-              .groupBy("bin", LABEL).count().collect())
+    counts = predictions.select(probability_bin().alias("bin"), LABEL).groupBy("bin", LABEL).count().collect()
     bins = np.zeros((2, BINS))
     for row in counts:
         bins[int(row[LABEL]), row["bin"]] += row["count"]

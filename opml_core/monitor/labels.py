@@ -9,6 +9,8 @@ existing labels are only ever replaced by a newer outcome for the same row.
 
 from __future__ import annotations
 
+import fcntl
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from opml_core.config import Settings
@@ -75,7 +77,7 @@ def add_labels_file(spark, settings: Settings, deployment: str, data: bytes, fil
     _check_classes(file, classes, filename)
     _check_duplicates(file, filename)
     rows = _rows_by_key(spark, settings, deployment, key_column)
-    matched = file.join(rows, "key", "left")
+    matched = file.join(rows, "key", "left").cache()
     _check_known(matched, filename, key_column)
     return _merge(spark, settings, matched.select("request_id", "row_index", "actual"),
                   f"from {filename}")
@@ -134,7 +136,25 @@ def _check_known(matched, filename: str, key_column: str) -> None:
 
 
 def _merge(spark, settings: Settings, new, source: str) -> LabelResult:
-    """New outcomes replace older ones for the same row; everything else is kept."""
+    """New outcomes replace older ones for the same row; everything else is kept. One update at
+    a time, so two uploads never overwrite each other's outcomes."""
+    with _labels_lock(settings):
+        return _merge_locked(spark, settings, new, source)
+
+
+@contextmanager
+def _labels_lock(settings: Settings):
+    path = settings.workspace.usage / ".labels.lock"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _merge_locked(spark, settings: Settings, new, source: str) -> LabelResult:
     from pyspark.sql import Window
     from pyspark.sql import functions as F
 

@@ -58,10 +58,6 @@ def get_method(key: str) -> DriftMethod:
     return METHODS[key]
 
 
-def methods_for(kind: str) -> list[DriftMethod]:
-    return [m for m in METHODS.values() if kind in m.kinds]
-
-
 register_method(DriftMethod(
     "psi", "Population stability (PSI)",
     "How much the shares of bins (deciles of training) or categories moved; 0.1 is a noticeable "

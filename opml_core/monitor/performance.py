@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from opml_core.evaluation import BINS, ScoreBins
-from opml_core.monitor.windows import window_start
+from opml_core.evaluation import BINS, ScoreBins, probability_bin
+from opml_core.monitor.windows import as_time, window_start
 
 METRICS = ("roc_auc", "accuracy", "precision", "recall", "f1")
 CALIBRATION_GROUPS = 50
@@ -55,8 +55,8 @@ def performance_over_time(inputs, labels, evaluation, training_metrics: dict, wi
     outcome = F.when(F.col("actual").isNull(), F.lit(-1)) \
         .otherwise((F.col("actual") == positive_class).cast("int"))
     binned = (rows.where(F.col("probability").isNotNull())
-              .select("window", F.least(F.floor(F.col("probability") * BINS), F.lit(BINS - 1))
-                      .cast("int").alias("bin"), outcome.alias("outcome"))
+              .select("window", probability_bin(F.col("probability")).alias("bin"),
+                      outcome.alias("outcome"))
               .groupBy("window", "bin", "outcome").count().collect())
     calibrated = calibration(evaluation.bins) if evaluation is not None else None
     result = PerformanceResult([], {m: training_metrics.get(m) for m in METRICS}, threshold)
@@ -68,7 +68,7 @@ def performance_over_time(inputs, labels, evaluation, training_metrics: dict, wi
         counts = by_window[window]
         all_rows = counts.sum(axis=0)
         labelled = counts[1] + counts[2]
-        entry = {"window": window, "rows": int(all_rows.sum()), "labelled": int(labelled.sum()),
+        entry = {"window": as_time(window), "rows": int(all_rows.sum()), "labelled": int(labelled.sum()),
                  "realized": None, "estimated": None}
         if labelled.sum() and counts[2].sum() and counts[1].sum():
             entry["realized"] = _metrics(ScoreBins(counts[2].tolist(), counts[1].tolist()), threshold)

@@ -60,12 +60,15 @@ def run_monitor(spark, settings: Settings, deployment: str, window: str = "auto"
 
     check_size(window)
     notes = []
-    if collect_running(settings):
+    if collect_running(settings) is not None:
         notes.append("A collect is running: these figures use the rows collected before it; "
                      "the new ones appear next time.")
     with workspace_lock(settings.workspace):  # list the tables' files once, between commits
         frames = ctx.usage_frames(spark, settings, deployment)
         labels = labels_frame(spark, settings)
+        if labels is not None:  # small: held in memory, so a labels update cannot pull it away
+            labels = labels.cache()
+            labels.count()
     if frames is None:
         return None
     requests, inputs = frames
@@ -160,20 +163,24 @@ def _performance_card(performance) -> StatusCard:
     labelled = [w for w in performance.per_window if w["realized"]]
     if labelled:
         last = labelled[-1]["realized"]
-        drop = (auc_reference or last["roc_auc"]) - last["roc_auc"]
+        drop = (auc_reference if auc_reference is not None else last["roc_auc"]) - last["roc_auc"]
         level = ALERT if drop > 0.05 else WARN if drop > 0.02 else OK
         return StatusCard("Performance", level, (
             f"On labelled requests of the latest window, ROC AUC is {last['roc_auc']:.2f} (training "
-            f"{auc_reference:.2f}) and accuracy {last['accuracy']:.2f} (training {reference:.2f})."))
+            f"{_fmt(auc_reference)}) and accuracy {last['accuracy']:.2f} (training {_fmt(reference)})."))
     estimated = [w for w in performance.per_window if w["estimated"]]
     if not estimated:
         return StatusCard("Performance", INFO, "No outcomes yet, and no way to estimate them.")
     last = estimated[-1]["estimated"]
-    drop = (auc_reference or last["roc_auc"]) - last["roc_auc"]
+    drop = (auc_reference if auc_reference is not None else last["roc_auc"]) - last["roc_auc"]
     level = WARN if drop > 0.05 else OK
     return StatusCard("Performance", level, (
         f"No outcomes yet; from the model's confidence, ROC AUC is estimated at "
-        f"{last['roc_auc']:.2f} in the latest window (training {auc_reference:.2f})."))
+        f"{last['roc_auc']:.2f} in the latest window (training {_fmt(auc_reference)})."))
+
+
+def _fmt(value) -> str:
+    return "n/a" if value is None else f"{value:.2f}"
 
 
 def _classifier_card(result) -> StatusCard:

@@ -14,6 +14,8 @@ from pathlib import Path
 
 import numpy as np
 
+from opml_core.errors import ScoringError
+
 FORMAT_VERSION = 1
 
 
@@ -141,6 +143,7 @@ class _Plan:
         coded = [b for b in blocks if b.kind != "numeric"]
         self.coded = [(b.column, {label: i for i, label in enumerate(b.labels)}, len(b.labels))
                       for b in coded]
+        self.strict = {b.column: b.labels for b in coded if not b.keep_invalid}
         self.unseen = np.array([len(b.labels) for b in coded], dtype=np.int64)[:, None]
         self.onehot = np.array([b.kind == "onehot" for b in coded])
         self.offsets = np.array([b.offset for b in coded], dtype=np.int64)[:, None]
@@ -168,6 +171,7 @@ class _Plan:
             misses = (index == self.unseen).sum(axis=1)
             if misses.any():
                 unseen = {self.coded[i][0]: int(m) for i, m in enumerate(misses) if m}
+                self._refuse_unseen(unseen)
             hot = (index < self.sizes) & self.onehot[:, None]
             row_of = np.broadcast_to(np.arange(rows), index.shape)
             matrix[row_of[hot], (self.offsets + index)[hot]] = 1.0
@@ -195,7 +199,16 @@ class _Plan:
                 row[offset] = float(index)
             elif index < size:
                 row[offset + index] = 1.0
+        self._refuse_unseen(unseen)
         return np.array([row]), unseen
+
+    def _refuse_unseen(self, unseen: dict[str, int]) -> None:
+        """Pipelines whose indexer has no unseen bucket fail on new categories, as Spark does."""
+        for name in unseen:
+            if name in self.strict:
+                levels = ", ".join(map(repr, self.strict[name][:8]))
+                raise ScoringError(f"{name!r} has a value this model was not trained on (and it "
+                                   f"has no place for new values); use one of {levels}.")
 
 
 class _Walk:

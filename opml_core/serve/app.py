@@ -22,7 +22,7 @@ import re
 import secrets
 import time
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timezone
 from importlib import metadata
 from pathlib import Path
 
@@ -76,7 +76,8 @@ class Endpoint:
     def handle(self, route: str, headers: dict[str, str], body: bytes, size: int) -> tuple[int, bytes, str]:
         """Answer one scoring request: (status, JSON body, request id). Never raises."""
         started = time.perf_counter()
-        request_id = _request_id(headers.get("x-request-id"))
+        request_id = _new_request_id()
+        client_id = _client_id(headers.get("x-request-id"))
         status, error, records, result, event = 200, None, None, None, None
         try:
             if not self.keys.keys.accepts(headers.get("authorization")):
@@ -99,7 +100,8 @@ class Endpoint:
         when = now_iso()
         predictions = result.predictions() if result else None
         self.usage.write({
-            "request_id": request_id, "time": when, "event_time": event or when,
+            "request_id": request_id, "client_request_id": client_id, "time": when,
+            "event_time": event or when,
             "deployment": self.config.deployment, "model": self.meta.name,
             "version": self.meta.version, "route": route, "status": status,
             "latency_ms": round(latency, 3),
@@ -133,8 +135,7 @@ class FastPath:
         if declared.isdigit() and int(declared) > self.endpoint.limit:
             body, size = b"", int(declared)
         else:
-            body = await _read_body(receive)
-            size = len(body)
+            body, size = await read_body(receive, self.endpoint.limit)
         status, payload, request_id = self.endpoint.handle(route, headers, body, size)
         await send({"type": "http.response.start", "status": status, "headers": [
             (b"content-type", b"application/json"), (b"content-length", str(len(payload)).encode()),
@@ -142,13 +143,17 @@ class FastPath:
         await send({"type": "http.response.body", "body": payload})
 
 
-async def _read_body(receive) -> bytes:
-    chunks = []
+async def read_body(receive, limit: int) -> tuple[bytes, int]:
+    """The body and its size; past ``limit`` bytes the rest is counted but not kept."""
+    chunks, size = [], 0
     while True:
         message = await receive()
-        chunks.append(message.get("body", b""))
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size <= limit:
+            chunks.append(chunk)
         if not message.get("more_body"):
-            return b"".join(chunks)
+            return (b"".join(chunks) if size <= limit else b""), size
 
 
 def create_app(folder: Path) -> FastAPI:
@@ -160,8 +165,8 @@ def create_app(folder: Path) -> FastAPI:
                   version=meta.version)
 
     async def scoring(request: Request, route: str) -> Response:
-        body = await request.body()
-        status, payload, request_id = endpoint.handle(route, dict(request.headers), body, len(body))
+        body, size = await read_body(request.receive, endpoint.limit)
+        status, payload, request_id = endpoint.handle(route, dict(request.headers), body, size)
         return Response(payload, status_code=status, media_type=JSON_TYPE,
                         headers={"x-request-id": request_id})
 
@@ -215,18 +220,24 @@ _ID_PREFIX = secrets.token_hex(8)  # random per process, so ids stay unique acro
 _ID_COUNTER = itertools.count()
 
 
-def _request_id(given: str | None) -> str:
-    if given and REQUEST_ID.match(given):
-        return given
+def _new_request_id() -> str:
+    """Always the server's own: clients' ids are kept apart, so they can never collide."""
     return f"{_ID_PREFIX}{next(_ID_COUNTER):016x}"
 
 
+def _client_id(given: str | None) -> str | None:
+    return given if given and REQUEST_ID.match(given) else None
+
+
 def _event_time(value: str | None) -> str | None:
-    """The simulated time a request stands for (traffic simulation), checked."""
+    """The simulated time a request stands for, as UTC ISO 8601 (no offset means UTC)."""
     if value is None:
         return None
     try:
-        datetime.fromisoformat(value.replace("Z", "+00:00"))
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
-        raise ScoringError(f"X-Opml-Event-Time {value!r} is not an ISO 8601 time.") from None
-    return value
+        raise ScoringError(f"X-Opml-Event-Time {value!r} is not an ISO 8601 time such as "
+                           "2026-01-15T10:00:00Z.") from None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=timezone.utc)
+    return parsed.astimezone(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")

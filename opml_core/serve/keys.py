@@ -15,6 +15,9 @@ import secrets
 from dataclasses import dataclass
 from pathlib import Path
 
+from opml_core.errors import DeploymentError
+from opml_core.files import write_atomic
+
 KEYS_FILE = "keys.json"
 SLOTS = ("primary", "secondary")
 
@@ -39,21 +42,21 @@ def new_keys(required: bool = True) -> Keys:
 
 
 def write_keys(folder: Path, keys: Keys) -> None:
-    path = folder / KEYS_FILE
-    tmp = path.with_suffix(".tmp")
-    with os.fdopen(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w") as handle:
-        json.dump(vars(keys), handle)
-    tmp.replace(path)
+    write_atomic(folder / KEYS_FILE, json.dumps(vars(keys)), mode=0o600)
 
 
 def read_keys(folder: Path) -> Keys:
-    return Keys(**json.loads((folder / KEYS_FILE).read_text()))
+    return _parse((folder / KEYS_FILE).read_text())
+
+
+def _parse(text: str) -> Keys:
+    return Keys(**json.loads(text))
 
 
 def regenerate(folder: Path, slot: str) -> Keys:
     """Replace one key with a fresh one; the other keeps working."""
     if slot not in SLOTS:
-        raise ValueError(f"slot must be one of {SLOTS}")
+        raise DeploymentError(f"There is no {slot!r} key; regenerate the primary or the secondary.")
     keys = read_keys(folder)
     fresh = Keys(**{**vars(keys), slot: secrets.token_urlsafe(32)})
     write_keys(folder, fresh)
@@ -76,6 +79,6 @@ class KeyWatcher:
     def keys(self) -> Keys:
         stamp = os.stat(self._path).st_mtime_ns
         if stamp != self._stamp:
-            self._keys = Keys(**json.loads(self._path.read_text()))
+            self._keys = _parse(self._path.read_text())
             self._stamp = stamp
         return self._keys

@@ -18,8 +18,8 @@ from pathlib import Path
 
 import orjson
 
-RECORD_FIELDS = ("request_id", "time", "event_time", "deployment", "model", "version", "route",
-                 "status", "latency_ms", "rows", "error", "warnings", "inputs", "outputs")
+from opml_core.files import write_atomic
+
 
 
 TAIL_BYTES = 1 << 20
@@ -46,9 +46,17 @@ class UsageLog:
             self._open(datetime.fromtimestamp(hour * 3600, timezone.utc), hour)
         line = orjson.dumps(record, option=orjson.OPT_SERIALIZE_NUMPY) + b"\n"
         view = memoryview(line)
-        while view:
-            written = os.write(self._fd, view)
-            view = view[written:]
+        try:
+            while view:
+                written = os.write(self._fd, view)
+                view = view[written:]
+        except OSError:
+            if len(view) < len(line):  # end the fragment, so the next record starts on its own line
+                try:
+                    os.write(self._fd, b"\n")
+                except OSError:
+                    pass
+            raise
 
     def _open(self, now: datetime, hour: str) -> None:
         if self._fd is not None:
@@ -65,9 +73,7 @@ class UsageLog:
         folder.mkdir(parents=True, exist_ok=True)
         path = folder / f"{meta.name}-v{meta.version}.json"
         if not path.exists():
-            tmp = path.with_suffix(f".{os.getpid()}.tmp")
-            tmp.write_text(meta.to_json())
-            tmp.replace(path)
+            write_atomic(path, meta.to_json())
 
     def close(self) -> None:
         if self._fd is not None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from opml_core.deploy import FAILED, RUNNING, STOPPED, TARGETS, DeploymentInfo, get_target
+from opml_core.deploy import FAILED, RUNNING, STARTING, STOPPED, TARGETS, DeploymentInfo, get_target
 from opml_core.deploy.snippets import curl_snippet, python_snippet
 from opml_core.registry import list_models, list_versions
 from opml_core.serve.keys import mask
@@ -13,8 +13,8 @@ from opml_core.ui.feedback import reporting
 from opml_core.ui.progress import run_with_progress
 from opml_core.ui.widgets import empty_state
 
-BADGE = {RUNNING: ":green-badge[● running]", STOPPED: ":gray-badge[○ stopped]",
-         FAILED: ":red-badge[✕ failed]"}
+BADGE = {RUNNING: ":green-badge[● running]", STARTING: ":orange-badge[◐ starting or busy]",
+         STOPPED: ":gray-badge[○ stopped]", FAILED: ":red-badge[✕ failed]"}
 
 
 def version_choices(settings, model: str) -> dict[str, str]:
@@ -64,7 +64,7 @@ def deployment_card(settings, info: DeploymentInfo) -> None:
         if info.note:
             st.info(info.note, icon=":material/info:")
         st.code(info.scoring_uri, language="text")
-        if info.status != RUNNING:
+        if info.status in (STOPPED, FAILED):
             if st.button("Start", key=f"{key}.start", type="primary"):
                 with reporting():
                     run_with_progress(f"Starting {info.name}", lambda progress: target.start(info.name))

@@ -36,6 +36,11 @@ def test_a_restarted_app_reattaches_to_the_running_server(target, trained_settin
     assert [d.name for d in all_deployments(trained_settings)] == ["life-cycle"]
 
 
+def test_starting_a_running_deployment_keeps_its_server(target):
+    pid = target.get("life-cycle").details["pid"]
+    assert target.start("life-cycle").details["pid"] == pid
+
+
 def test_a_stopped_server_shows_stopped_and_can_be_restarted(target):
     assert target.stop("life-cycle").status == STOPPED
     info = target.start("life-cycle")

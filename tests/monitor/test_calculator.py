@@ -93,3 +93,23 @@ def test_the_result_reads_as_a_table_and_plots(frames):
     assert {"feature", "window", "method", "value", "status"} <= set(table.columns)
     assert result.plot("heatmap").data[0].type == "heatmap"
     assert len(result.plot("overlay", feature="job", window=TUESDAY).data) == 2
+
+
+def test_a_window_with_too_many_distinct_values_is_counted_on_a_grid_too(spark, monkeypatch):
+    monkeypatch.setattr(calculator, "MAX_DISTINCT", 50)
+    rng = np.random.default_rng(4)
+    reference = pd.DataFrame({"score": rng.integers(0, 40, 3000).astype(float)})  # 40 values
+    current = pd.DataFrame({"score": rng.uniform(0, 60, 2000), "window": MONDAY})  # all distinct
+    calc = DriftCalculator([FeatureSpec("score", "numeric")]).fit(spark.createDataFrame(reference))
+    result = calc.calculate(spark.createDataFrame(current), "window")
+    assert "score" in calc._grids
+    counts = len(calc._reference["score"])
+    assert counts <= 50 and result.value("score", "psi", MONDAY).value > 0.1
+
+
+def test_missing_and_infinite_numbers_are_left_out(spark):
+    reference = pd.DataFrame({"x": [1.0, 2.0, 3.0, 4.0] * 50})
+    current = pd.DataFrame({"x": [1.0, float("nan"), float("inf"), 2.0] * 50, "window": MONDAY})
+    result = DriftCalculator([FeatureSpec("x", "numeric")]).fit(
+        spark.createDataFrame(reference)).calculate(spark.createDataFrame(current), "window")
+    assert result.rows[MONDAY] == 100

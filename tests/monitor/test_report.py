@@ -33,6 +33,24 @@ def test_the_drift_card_names_the_shifted_feature(spark, skewed):
     assert report.worst == "alert" and len(report.drift.windows) == 3
 
 
+def test_windows_are_utc_times_whatever_the_machine_s_zone(spark, skewed):
+    from datetime import timezone
+
+    report = run_monitor(spark, skewed, "skewed", "1d")
+    assert [w.tzinfo for w in report.drift.windows] == [timezone.utc] * 3
+    assert report.drift.windows[0].isoformat() == "2026-03-02T00:00:00+00:00"
+
+
+def test_a_model_without_training_metrics_still_gets_its_cards():
+    from opml_core.monitor.performance import PerformanceResult
+    from opml_core.monitor.report import _performance_card
+
+    metrics = {"roc_auc": 0.7, "accuracy": 0.9, "precision": 0.5, "recall": 0.2, "f1": 0.3}
+    result = PerformanceResult([{"window": None, "rows": 10, "labelled": 10, "realized": metrics,
+                                 "estimated": metrics}], reference={})
+    assert "(training n/a)" in _performance_card(result).sentence
+
+
 def test_a_run_during_a_collect_says_so_and_uses_the_collected_rows(spark, skewed):
     with _exclusive(skewed.workspace.usage / STATE_DIR):
         report = run_monitor(spark, skewed, "skewed", "1d")

@@ -34,6 +34,24 @@ def test_single_column_stages_compile_and_round_trip(saved_pipeline, tmp_path):
     assert loaded.columns == ["x", "c"]
 
 
+def test_an_indexer_without_an_unseen_bucket_refuses_new_categories(spark, tmp_path):
+    from pyspark.ml import Pipeline
+    from pyspark.ml.classification import LogisticRegression
+    from pyspark.ml.feature import StringIndexer, VectorAssembler
+
+    from opml_core.errors import ScoringError
+
+    frame = spark.createDataFrame([("a", 0.0), ("b", 1.0)] * 10, "c string, label double")
+    Pipeline(stages=[StringIndexer(inputCol="c", outputCol="ci"),  # handleInvalid="error"
+                     VectorAssembler(inputCols=["ci"], outputCol="features"),
+                     LogisticRegression()]).fit(frame).write().save(str(tmp_path / "sparkml"))
+    compiled = compile_spark_model(tmp_path / "sparkml")
+    assert len(compiled.score({"c": ["a", "b"]})[0]) == 2
+    for values in (["z"], ["a", "z"]):
+        with pytest.raises(ScoringError, match="'c' has a value this model was not trained on"):
+            compiled.score({"c": values})
+
+
 def test_an_unknown_stage_is_reported_not_guessed(spark, tmp_path):
     from pyspark.ml import Pipeline
     from pyspark.ml.classification import LogisticRegression

@@ -36,7 +36,7 @@ def test_kill_9_under_load_loses_no_acknowledged_request(target):
                 return  # the server is gone
             if response.status_code == 200:
                 with lock:
-                    acknowledged.append(request_id)
+                    acknowledged.append(response.json()["request_id"])
 
     threads = [threading.Thread(target=client) for _ in range(CLIENTS)]
     for thread in threads:

@@ -106,7 +106,8 @@ def test_every_answered_and_rejected_request_is_in_the_usage_log(target, endpoin
     bad = post(info, keys, "/score", b"{oops", **{"X-Request-Id": "usage-bad-1"})
     denied = post(info, keys, "/score", score_body(ROWS), key="nope", **{"X-Request-Id": "usage-401-1"})
     assert (ok.status_code, bad.status_code, denied.status_code) == (200, 400, 401)
-    records = {r["request_id"]: r for r in recent_records(target.settings.workspace.usage, info.name, 200)}
+    records = {r["client_request_id"]: r for r in recent_records(target.settings.workspace.usage, info.name, 200)}
+    assert records["usage-ok-1"]["request_id"] == ok.json()["request_id"] != "usage-ok-1"
     assert records["usage-ok-1"]["inputs"] == ROWS and len(records["usage-ok-1"]["outputs"]) == 2
     assert records["usage-bad-1"]["status"] == 400 and "JSON" in records["usage-bad-1"]["error"]
     assert records["usage-401-1"]["status"] == 401 and records["usage-401-1"]["inputs"] is None
@@ -117,12 +118,13 @@ def test_every_answered_and_rejected_request_is_in_the_usage_log(target, endpoin
 def test_a_simulated_time_is_recorded_and_a_bad_one_refused(target, endpoint):
     info = endpoint[0]
     keys = target.keys(info.name)
-    when = "2026-01-15T10:00:00+00:00"
-    post(info, keys, "/score", score_body(ROWS), **{"X-Opml-Event-Time": when, "X-Request-Id": "sim-1"})
+    sent = post(info, keys, "/score", score_body(ROWS), **{"X-Opml-Event-Time": "2026-01-15T12:00:00+02:00"})
+    naive = post(info, keys, "/score", score_body(ROWS), **{"X-Opml-Event-Time": "2026-01-15T10:30:00"})
     bad = post(info, keys, "/score", score_body(ROWS), **{"X-Opml-Event-Time": "yesterday"})
     assert bad.status_code == 400 and "ISO 8601" in bad.json()["error"]
     records = {r["request_id"]: r for r in recent_records(target.settings.workspace.usage, info.name, 200)}
-    assert records["sim-1"]["event_time"] == when
+    assert records[sent.json()["request_id"]]["event_time"] == "2026-01-15T10:00:00.000Z"  # in UTC
+    assert records[naive.json()["request_id"]]["event_time"] == "2026-01-15T10:30:00.000Z"  # UTC
 
 
 def test_metadata_describes_the_model_and_needs_the_key(target, endpoint):
@@ -157,3 +159,14 @@ def test_mlflows_own_scoring_client_works_against_an_open_deployment(target):
     assert client.get_version()
     frame = client.invoke(pd.DataFrame(ROWS)).get_predictions()
     assert list(frame.columns) == ["label", "probability"] and len(frame) == 2
+
+
+def test_a_chunked_body_over_the_limit_is_refused_without_being_kept(target, endpoint):
+    info = endpoint[0]
+    keys = target.keys(info.name)
+    chunk = b" " * (1 << 20)
+    body = (chunk for _ in range(8))  # no Content-Length: sent chunked, 8 MB in all
+    response = requests.post(info.scoring_uri, data=body, timeout=30, headers={
+        "Authorization": f"Bearer {keys.primary}", "Content-Type": "application/json"})
+    assert response.status_code == 400 and "the limit is 5 MB" in response.json()["error"]
+    assert_scored(post(info, keys, "/score", score_body(ROWS)))
