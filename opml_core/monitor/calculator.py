@@ -50,8 +50,6 @@ class DriftCalculator:
         self.thresholds = thresholds or {}
         self._reference: dict[str, dict] = {}
         self._grids: dict[str, np.ndarray] = {}  # features counted on a grid
-        self._reference_grids: dict[str, np.ndarray] = {}
-        self._distinct: dict[str, int] = {}
 
     @property
     def numeric(self) -> list[FeatureSpec]:
@@ -65,10 +63,10 @@ class DriftCalculator:
         """Count the reference (training) data once."""
         from pyspark.sql import functions as F
 
-        self._reference_grids = self._quantile_grids(reference)
-        self._grids = {name: grid for name, grid in self._reference_grids.items()
-                       if self._distinct[name] > MAX_DISTINCT}
         self._reference_frame = reference.withColumn("__window", F.lit(None).cast("long"))
+        distinct = reference.agg(*[F.approx_count_distinct(col(f.name)).alias(f.name)
+                                   for f in self.numeric]).first().asDict() if self.numeric else {}
+        self._grids = self._quantile_grids([n for n, d in distinct.items() if d > MAX_DISTINCT])
         self._count_reference()
         return self
 
@@ -137,10 +135,13 @@ class DriftCalculator:
             pairs = F.explode(F.array(*[
                 F.struct(F.lit(f.name).alias("f"), self._value(f).alias("v")) for f in features]))
             counted = (frame.select("__window", pairs.alias("p")).select("__window", "p.f", "p.v")
-                       .where(F.col("v").isNotNull()).groupBy("__window", "f", "v").count())
-            if kind == "numeric" and self._too_many(counted, features):
+                       .where(F.col("v").isNotNull()).groupBy("__window", "f", "v").count().cache())
+            if kind == "numeric" and self._too_many(counted):
+                counted.unpersist()
                 return self._count(frame)  # the offending features are on grids now
-            for row in counted.collect():
+            collected = counted.collect()
+            counted.unpersist()
+            for row in collected:
                 value = row["v"]
                 grid = self._grids.get(row["f"])
                 if grid is not None:
@@ -151,14 +152,13 @@ class DriftCalculator:
                 bucket[value] = bucket.get(value, 0) + int(row["count"])
         return result
 
-    def _too_many(self, counted, features: list[FeatureSpec]) -> bool:
+    def _too_many(self, counted) -> bool:
         """Put on a grid any feature whose window holds too many distinct values to bring back."""
         from pyspark.sql import functions as F
 
         per_feature = counted.groupBy("__window", "f").count().groupBy("f").agg(F.max("count"))
         crowded = [r[0] for r in per_feature.collect() if r[1] > MAX_DISTINCT and r[0] not in self._grids]
-        for name in crowded:
-            self._grids[name] = self._reference_grids[name]
+        self._grids.update(self._quantile_grids(crowded))
         return bool(crowded)
 
     def _value(self, feature: FeatureSpec):
@@ -183,18 +183,12 @@ class DriftCalculator:
                                handleInvalid="keep").transform(frame)
         return frame
 
-    def _quantile_grids(self, reference) -> dict[str, np.ndarray]:
-        """Quantile grids (cell upper edges) of every numeric feature, for counting on when a
-        feature has too many distinct values, in training (at fit) or in a window (later)."""
-        from pyspark.sql import functions as F
-
-        if not self.numeric:
+    def _quantile_grids(self, names: list[str]) -> dict[str, np.ndarray]:
+        """Grids of MAX_DISTINCT reference quantiles (cell upper edges) for these features."""
+        if not names:
             return {}
-        self._distinct = reference.agg(*[F.approx_count_distinct(col(f.name)).alias(f.name)
-                                         for f in self.numeric]).first().asDict()
-        names = [f.name for f in self.numeric]
-        points = reference.approxQuantile([f"`{n}`" for n in names],
-                                          np.linspace(0, 1, MAX_DISTINCT).tolist(), 1e-4)
+        points = self._reference_frame.approxQuantile(
+            [f"`{n}`" for n in names], np.linspace(0, 1, MAX_DISTINCT).tolist(), 1e-4)
         return {name: np.unique(p) for name, p in zip(names, points) if p}
 
 
