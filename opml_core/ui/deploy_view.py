@@ -28,7 +28,7 @@ def version_choices(settings, model: str) -> dict[str, str]:
 def new_deployment(settings) -> None:
     models = list_models(settings)
     if not models:
-        empty_state("No registered model yet: train one first.", "pages/train.py", "Train a model")
+        empty_state("No registered model yet: train one first.", "app_pages/train.py", "Train a model")
         return
     left, right = st.columns(2)
     model = left.selectbox("Model", models, key="deploy.model")

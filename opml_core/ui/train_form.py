@@ -24,7 +24,7 @@ def training_inputs(settings) -> TrainSpec | None:
     tables = [t.name for t in list_tables(settings.workspace, role="training")]
     if not tables:
         empty_state("No training table yet. Prepare one from the bundled data in a minute.",
-                    "pages/prepare.py", "Prepare data")
+                    "app_pages/prepare.py", "Prepare data")
         return None
     table = st.selectbox("Training table", tables, key="train.table")
     card = read_card(settings.workspace, table)

@@ -9,10 +9,10 @@ TIMEOUT = 240
 
 
 def open_page(page: str | None = None) -> AppTest:
-    """Run the app, optionally switch to ``pages/<page>.py``, and return the AppTest."""
+    """Run the app, optionally switch to ``app_pages/<page>.py``, and return the AppTest."""
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT).run()
     if page:
-        at.switch_page(f"pages/{page}.py").run()
+        at.switch_page(f"app_pages/{page}.py").run()
     return at
 
 

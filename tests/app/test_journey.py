@@ -14,7 +14,7 @@ def test_prepare_temporal_split_then_train_and_register(load_bundled_page, setti
     assert "Created **bank_train** and **bank_ops**" in texts(at.success)
     assert {t.name for t in list_tables(settings.workspace)} == {"bank_train", "bank_ops"}
 
-    at.switch_page("pages/train.py").run()
+    at.switch_page("app_pages/train.py").run()
     at.number_input(key="train.knob.random_forest.numTrees").set_value(10)
     at.number_input(key="train.knob.random_forest.maxDepth").set_value(5)
     at.button(key="train.go").click().run()

@@ -9,6 +9,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -53,13 +54,12 @@ def app_home(tmp_path_factory, mlflow_template) -> Path:
     return home
 
 
-@pytest.fixture(scope="session")
-def app_url(app_home):
-    """`streamlit run app.py` on a free loopback port with its own workspace."""
-    home = app_home
+@contextmanager
+def running_app(home: Path):
+    """`streamlit run app.py` on a free loopback port with the given workspace; yields its URL."""
     port = free_port()
     env = {**os.environ, "OPML_HOME": str(home), "OPML_SPARK_MASTER": "local[2]"}
-    log = open(home / "streamlit.log", "w")
+    log = open(home / f"streamlit-{port}.log", "w")
     process = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
          "--server.address", "127.0.0.1", "--server.headless", "true"],
@@ -75,6 +75,13 @@ def app_url(app_home):
         except subprocess.TimeoutExpired:
             process.kill()
         log.close()
+
+
+@pytest.fixture(scope="session")
+def app_url(app_home):
+    """The app shared by the browser tests."""
+    with running_app(app_home) as url:
+        yield url
 
 
 @pytest.fixture

@@ -19,7 +19,7 @@ deployment = None
 if in_process:
     models = list_models(settings)
     if not models:
-        empty_state("No registered model yet.", "pages/train.py", "Train a model")
+        empty_state("No registered model yet.", "app_pages/train.py", "Train a model")
         st.stop()
     left, right = st.columns(2)
     model = left.selectbox("Model", models, key="predict.model")
@@ -31,7 +31,7 @@ else:
     running = [d for d in all_deployments(settings) if d.status == RUNNING]
     if not running:
         empty_state("No running deployment. Deploy a model, or switch on in-app scoring above.",
-                    "pages/deploy.py", "Deploy a model")
+                    "app_pages/deploy.py", "Deploy a model")
         st.stop()
     deployment = st.selectbox("Deployment", [d.name for d in running], key="predict.deployment")
     info = next(d for d in running if d.name == deployment)

@@ -40,4 +40,4 @@ done = state.get(state.PREPARE_RESULT)
 if done:
     training, operations, summary = done
     st.success(f"Created **{training}** and **{operations}**. {summary}", icon=":material/check_circle:")
-    st.page_link("pages/train.py", label=f"Train a model on {training}", icon=":material/arrow_forward:")
+    st.page_link("app_pages/train.py", label=f"Train a model on {training}", icon=":material/arrow_forward:")

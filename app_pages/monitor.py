@@ -15,7 +15,7 @@ settings = resources.settings()
 names = resources.deployment_names()
 if not names:
     empty_state("Nothing to monitor yet: deploy a model and send it some requests.",
-                "pages/deploy.py", "Deploy a model")
+                "app_pages/deploy.py", "Deploy a model")
     st.stop()
 top = st.columns([2, 1, 1, 1])
 deployment = top[0].selectbox("Deployment", names, key="monitor.deployment")
@@ -36,7 +36,7 @@ with reporting():
     report = resources.monitor_report(deployment, window, thresholds, run_classifier)
     if report is None:
         empty_state(f"No usage collected for {deployment} yet. Send requests from Predict (or "
-                    "simulate traffic there), then press Collect new usage.", "pages/predict.py",
+                    "simulate traffic there), then press Collect new usage.", "app_pages/predict.py",
                     "Send requests")
         st.stop()
     monitor_view.cards(report)

@@ -24,6 +24,6 @@ settings = resources.settings()
 tables = list_tables(settings.workspace)
 metric_row({"Tables in the workspace": str(len(tables)),
             "Workspace": str(settings.workspace.root), "Spark": settings.spark_master})
-st.page_link("pages/prepare.py", label="Start with Prepare data", icon=":material/arrow_forward:")
+st.page_link("app_pages/prepare.py", label="Start with Prepare data", icon=":material/arrow_forward:")
 st.caption(f"MLflow UI on the same store: `{mlflow_ui_command(settings)}`")
 citation(BANK_MARKETING)
