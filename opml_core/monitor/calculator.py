@@ -16,6 +16,7 @@ import numpy as np
 
 from opml_core.errors import MonitorError
 from opml_core.monitor import stats
+from opml_core.monitor.segments import segment_shift
 from opml_core.monitor.methods import METHODS, get_method
 from opml_core.monitor.result import DriftResult, DriftValue
 from opml_core.monitor.windows import as_time
@@ -95,8 +96,9 @@ class DriftCalculator:
                     continue
                 counts = self._counts(feature, current_counts)
                 values += self._evaluate(feature, window, counts)
-                segments[(feature.name, window)] = stats.segment_shift(counts)
-                shares[(feature.name, window)] = stats.segments(counts)
+                segments[(feature.name, window)] = segment_shift(counts)
+                found = stats.shares(counts)
+                shares[(feature.name, window)] = (found.labels, found.reference, found.current)
         return DriftResult(windows, window_size, values, segments, shares, self.methods,
                            self.thresholds, rows)
 

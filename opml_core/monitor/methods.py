@@ -13,6 +13,7 @@ from typing import Callable
 
 from opml_core.errors import MonitorError
 from opml_core.monitor import stats
+from opml_core.monitor.segments import segment_ratio
 
 OK, WARN, ALERT = "ok", "warn", "alert"
 LEVELS = (OK, WARN, ALERT)
@@ -67,7 +68,7 @@ register_method(DriftMethod(
     "segment", "Largest segment shift (× as common)",
     "How many times as common the most over-represented segment is: a category, a decile of "
     "training, or a tail (the oldest 1–5%, say); segments with under 2% of the rows are ignored.",
-    {"numeric": stats.segment_ratio, "categorical": stats.segment_ratio}, 2.0, 3.0, primary=True))
+    {"numeric": segment_ratio, "categorical": segment_ratio}, 2.0, 3.0, primary=True))
 register_method(DriftMethod(
     "ks", "Kolmogorov–Smirnov distance",
     "The largest gap between the training and window cumulative distributions (0 to 1).",

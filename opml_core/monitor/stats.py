@@ -9,8 +9,8 @@ the two-sample Kolmogorov–Smirnov test (``ks_test``) and the Wasserstein dista
 standard deviations (``wasserstein_normalised``); categorical features get the PSI over
 categories (``psi_categorical``), the chi-squared test of homogeneity (``chi_squared``), the
 Jensen–Shannon distance (``jensen_shannon``) and the share of unseen categories
-(``unseen_share``). ``segment_shift`` names the bin or category that grew the most, for
-plain-language summaries. Only numpy and scipy's distributions are used.
+(``unseen_share``). ``shares`` gives the bins' or categories' shares, for overlays and for
+``segments.py``. Only numpy and scipy's distributions are used.
 """
 
 from __future__ import annotations
@@ -24,10 +24,6 @@ from scipy import stats as _distributions
 from opml_core.errors import MonitorError
 
 EPSILON = 1e-4  # stands in for a zero share in PSI, so the logarithm stays finite
-MIN_SEGMENT_SHARE = 0.02  # segment_shift ignores segments rarer than this in the window
-MIN_SEGMENT_ROWS = 20  # ... or holding fewer rows than this in the window
-MIN_REFERENCE_ROWS = 10  # ... or fewer than this in the reference (ratios would be noise)
-TAILS = (0.01, 0.025, 0.05)  # numeric tails: beyond these reference quantiles, at both ends
 DEFAULT_FEATURE = "this feature"
 
 
@@ -74,17 +70,9 @@ class StatResult:
 
 
 @dataclass(frozen=True)
-class SegmentShift:
-    """The segment whose share grew the most: current share over reference share is ``ratio``."""
+class Shares:
+    """Segments (bins or categories) with their share of each sample."""
 
-    segment: str
-    reference_share: float
-    current_share: float
-    ratio: float
-
-
-@dataclass(frozen=True)
-class _Segments:
     labels: list[str]
     reference: np.ndarray
     current: np.ndarray
@@ -202,44 +190,10 @@ def unseen_share(counts: CategoricalCounts) -> float:
     return float(counts.current[~counts.known].sum() / counts.current.sum())
 
 
-def segment_shift(counts: NumericCounts | CategoricalCounts, bins: int = 10,
-                  min_share: float = MIN_SEGMENT_SHARE) -> SegmentShift | None:
-    """The segment with the largest current / reference share ratio.
-
-    Segments are categories, or for numbers the PSI bins plus both tails beyond the reference's
-    1%, 2.5% and 5% quantiles ("above 60"), so a shift confined to a tail is not diluted in a
-    decile. Only segments holding at least ``min_share`` and MIN_SEGMENT_ROWS rows of the window
-    and MIN_REFERENCE_ROWS rows of the reference qualify; ``None`` when none does. Categories
-    absent from training are left to ``unseen_share``. The first of equal ratios wins.
-    """
-    found = _numeric_segments(counts, bins) if isinstance(counts, NumericCounts) \
+def shares(counts: NumericCounts | CategoricalCounts, bins: int = 10) -> Shares:
+    """Labels and reference/current shares of the PSI bins (numeric) or the categories."""
+    return _numeric_segments(counts, bins) if isinstance(counts, NumericCounts) \
         else _categorical_segments(counts)
-    if isinstance(counts, NumericCounts):
-        found = _concat(found, _tail_segments(counts))
-    current_rows = found.current * counts.current.sum()
-    reference_rows = found.reference * counts.reference.sum()
-    qualifies = ((found.current >= min_share) & (current_rows >= MIN_SEGMENT_ROWS)
-                 & (reference_rows >= MIN_REFERENCE_ROWS))
-    if not np.any(qualifies):
-        return None
-    ratios = np.where(qualifies, found.current / np.where(found.reference > 0, found.reference, 1),
-                      -math.inf)
-    best = int(np.argmax(ratios))
-    return SegmentShift(found.labels[best], float(found.reference[best]),
-                        float(found.current[best]), float(ratios[best]))
-
-
-def segment_ratio(counts: NumericCounts | CategoricalCounts) -> float:
-    """How many times as common the most over-represented segment is (1 when none qualifies)."""
-    shift = segment_shift(counts)
-    return shift.ratio if shift is not None else 1.0
-
-
-def segments(counts: NumericCounts | CategoricalCounts, bins: int = 10) -> tuple[list[str], np.ndarray, np.ndarray]:
-    """Labels and reference/current shares of the PSI bins (numeric) or categories, for overlays."""
-    found = _numeric_segments(counts, bins) if isinstance(counts, NumericCounts) \
-        else _categorical_segments(counts)
-    return found.labels, found.reference, found.current
 
 
 def _check_counts(counts, size: int) -> None:
@@ -278,7 +232,7 @@ def _cdfs(counts: NumericCounts) -> tuple[np.ndarray, np.ndarray]:
             np.cumsum(counts.current) / counts.current.sum())
 
 
-def _numeric_segments(counts: NumericCounts, bins: int) -> _Segments:
+def _numeric_segments(counts: NumericCounts, bins: int) -> Shares:
     edges = quantile_edges(counts, bins)
     bin_of_value = np.searchsorted(edges, counts.values, side="left")
     size = len(edges) + 1
@@ -288,31 +242,11 @@ def _numeric_segments(counts: NumericCounts, bins: int) -> _Segments:
     for b in range(size):
         inside = counts.values[bin_of_value == b]
         labels.append(_range_label(inside[0], inside[-1]) if len(inside) else "")
-    return _Segments(labels, reference / reference.sum(), current / current.sum())
+    return Shares(labels, reference / reference.sum(), current / current.sum())
 
 
-def _tail_segments(counts: NumericCounts) -> _Segments:
-    """Values beyond the reference's low and high quantiles (``TAILS``), labelled 'below x' / 'above x'."""
-    n = int(counts.reference.sum())
-    cumulative = np.cumsum(counts.reference)
-    labels, reference, current = [], [], []
-    for share in TAILS:
-        for position, side in ((int(share * (n - 1)), "below"), (int((1 - share) * (n - 1)), "above")):
-            edge = counts.values[np.searchsorted(cumulative, position, side="right")]
-            inside = counts.values < edge if side == "below" else counts.values > edge
-            labels.append(f"{side} {edge:g}")
-            reference.append(counts.reference[inside].sum() / counts.reference.sum())
-            current.append(counts.current[inside].sum() / counts.current.sum())
-    return _Segments(labels, np.array(reference), np.array(current))
-
-
-def _concat(first: _Segments, second: _Segments) -> _Segments:
-    return _Segments(first.labels + second.labels, np.concatenate([first.reference, second.reference]),
-                     np.concatenate([first.current, second.current]))
-
-
-def _categorical_segments(counts: CategoricalCounts) -> _Segments:
-    return _Segments(counts.categories, counts.reference / counts.reference.sum(),
+def _categorical_segments(counts: CategoricalCounts) -> Shares:
+    return Shares(counts.categories, counts.reference / counts.reference.sum(),
                      counts.current / counts.current.sum())
 
 
@@ -320,7 +254,7 @@ def _range_label(low: float, high: float) -> str:
     return f"{low:g}" if low == high else f"{low:g} – {high:g}"
 
 
-def _psi(segments: _Segments) -> float:
+def _psi(segments: Shares) -> float:
     reference = np.where(segments.reference > 0, segments.reference, EPSILON)
     current = np.where(segments.current > 0, segments.current, EPSILON)
     return float(np.sum((current - reference) * np.log(current / reference)))
