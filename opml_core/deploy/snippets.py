@@ -29,7 +29,7 @@ def curl_snippet(info: DeploymentInfo, inputs: InputSchema) -> str:
 
 
 def python_snippet(info: DeploymentInfo, inputs: InputSchema) -> str:
-    row = json.dumps(example_record(inputs), indent=4).replace("\n", "\n    ")
+    row = json.dumps(example_record(inputs), indent=4)
     headers = '{"Authorization": f"Bearer {os.environ[\'OPML_KEY\']}"}' if info.auth_required else "{}"
     return (f"import os\nimport requests\n\nrow = {row}\n"
             f"response = requests.post(\n    \"{info.scoring_uri}\",\n    headers={headers},\n"
