@@ -130,8 +130,11 @@ def monitor_report(deployment: str, window: str, thresholds: dict, classifier: b
     or the choices change."""
     from opml_core.monitor.report import run_monitor
     from opml_core.ui.progress import run_with_progress
+    from opml_core.usage import REQUESTS
 
     current = settings()
+    if not (current.workspace.warehouse / REQUESTS).is_dir():
+        return None  # nothing collected yet: the empty state needs no Spark
     key = (deployment, window, tuple(sorted(thresholds.items())), classifier, str(current.home),
            _usage_stamp(current))
     if key not in _REPORTS:

@@ -4,7 +4,7 @@ import pytest
 
 from tests.app.conftest import open_page, texts
 
-PAGES = ["home", "prepare", "train", "deploy", "predict"]
+PAGES = ["home", "prepare", "train", "deploy", "predict", "monitor"]
 
 
 @pytest.mark.parametrize("page", PAGES)
@@ -39,3 +39,24 @@ def test_the_home_page_renders_without_starting_spark():
                             text=True, timeout=120)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip().endswith("False False")
+
+
+def test_the_monitor_page_shows_its_empty_state_without_starting_spark(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT
+
+    script = ("from streamlit.testing.v1 import AppTest\n"
+              "at = AppTest.from_file('app.py', default_timeout=60).run()\n"
+              "at.switch_page('app_pages/monitor.py').run()\n"
+              "assert not at.exception, at.exception\n"
+              "import opml_core.spark as s\n"
+              "print(s.spark_is_running())\n")
+    env = {**os.environ, "OPML_HOME": str(tmp_path / "ws")}
+    (tmp_path / "ws" / "usage" / "quiet").mkdir(parents=True)  # a deployment's (empty) usage
+    result = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True,
+                            text=True, timeout=120, env=env)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().endswith("False")
