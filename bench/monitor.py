@@ -227,6 +227,11 @@ def main() -> None:
     growth = big["driver_rss_mb"] / figures[100_000]["driver_rss_mb"]
     print(f"driver peak RSS: {figures[100_000]['driver_rss_mb']:.0f} MB at 100k rows, "
           f"{big['driver_rss_mb']:.0f} MB at 1M rows ({growth:.2f}×)")
+    if 10_000_000 in figures:
+        ten = figures[10_000_000]
+        print(f"10M rows: collect {ten['collect_s']:.1f} s ({ten['collect_s'] / big['collect_s']:.1f}× the 1M "
+              f"time), drift {ten['drift_s']:.1f} s ({ten['drift_s'] / big['drift_s']:.1f}×), driver peak RSS "
+              f"{ten['driver_rss_mb']:.0f} MB ({ten['driver_rss_mb'] / big['driver_rss_mb']:.2f}× the 1M peak)")
     print(f"RESULT collect_1m_s={big['collect_s']:.1f} drift_1m_s={big['drift_s']:.1f} "
           f"classifier_100k_s={big['classifier_s']:.1f} classifier_warm_s={big['classifier_again_s']:.1f} "
           f"driver_rss_mb={big['driver_rss_mb']:.0f}")
@@ -235,9 +240,8 @@ def main() -> None:
 def _export_reference(home: Path, target: Path) -> None:
     import pyarrow.dataset as ds
 
-    from opml_core.data.tables import read_card
-
     from opml_core.config import Workspace
+    from opml_core.data.tables import read_card
 
     card = read_card(Workspace(home), "bank_train")
     table = ds.dataset(str(home / "warehouse" / "bank_train")).to_table(columns=card.features)
