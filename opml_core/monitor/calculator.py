@@ -5,7 +5,8 @@ current data, and the same for the reference once. Only those counts reach the d
 thousand numbers however many rows there are — and ``stats`` turns them into every registered
 method's value per feature and window, plus the whole period. A numeric feature with more than
 ``MAX_DISTINCT`` distinct training values is counted on a grid of that many reference quantiles,
-so memory stays bounded. Column names are the readable ones users see.
+and a window with more categories than that counts its rarest unseen ones as one, so memory
+stays bounded. Column names are the readable ones users see.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from opml_core.monitor.windows import as_time
 
 MAX_DISTINCT = 10_000
 MISSING = "(missing)"
+OTHER_UNSEEN = "(other unseen values)"
 
 
 @dataclass(frozen=True)
@@ -115,7 +117,8 @@ class DriftCalculator:
     def _counts(self, feature: FeatureSpec, current: dict):
         reference = self._reference.get(feature.name)
         if not reference:
-            raise MonitorError(f"The training data has no values for {feature.name}.")
+            raise MonitorError(f"The training data has no values for {feature.name}, so its drift "
+                               "cannot be measured; leave it out of the features.")
         if feature.kind == "numeric":
             values = np.array(sorted(set(reference) | set(current)), dtype=float)
             return stats.NumericCounts(values, [reference.get(v, 0) for v in values],
@@ -129,7 +132,7 @@ class DriftCalculator:
         """{feature: {window: {value: count}}} for every feature, in two Spark jobs."""
         from pyspark.sql import functions as F
 
-        frame = self._bucketize(frame)
+        raw, frame = frame, self._bucketize(frame)
         result: dict[str, dict] = {f.name: {} for f in self.features}
         for kind, features in (("numeric", self.numeric), ("categorical", self.categorical)):
             if not features:
@@ -140,7 +143,9 @@ class DriftCalculator:
                        .where(F.col("v").isNotNull()).groupBy("__window", "f", "v").count().cache())
             if kind == "numeric" and self._too_many(counted):
                 counted.unpersist()
-                return self._count(frame)  # the offending features are on grids now
+                return self._count(raw)  # the offending features are on grids now
+            if kind == "categorical" and _crowded(counted):
+                counted = self._lump_rare_unseen(counted)
             collected = counted.collect()
             counted.unpersist()
             for row in collected:
@@ -162,6 +167,21 @@ class DriftCalculator:
         crowded = [r[0] for r in per_feature.collect() if r[1] > MAX_DISTINCT and r[0] not in self._grids]
         self._grids.update(self._quantile_grids(crowded))
         return bool(crowded)
+
+    def _lump_rare_unseen(self, counted):
+        """Keep each window's MAX_DISTINCT most frequent categories (training levels always);
+        count the rest as one unseen category, so free text or ids cannot flood the driver."""
+        from pyspark.sql import Window
+        from pyspark.sql import functions as F
+
+        known = sorted({level for f in self.categorical for level in f.levels})
+        busiest = Window.partitionBy("__window", "f").orderBy(
+            F.col("v").isin(known).desc(), F.desc("count"), "v")
+        kept = F.row_number().over(busiest) <= MAX_DISTINCT
+        lumped = (counted.withColumn("v", F.when(kept, F.col("v")).otherwise(F.lit(OTHER_UNSEEN)))
+                  .groupBy("__window", "f", "v").agg(F.sum("count").alias("count")).cache())
+        counted.unpersist()
+        return lumped
 
     def _value(self, feature: FeatureSpec):
         from pyspark.sql import functions as F
@@ -192,6 +212,14 @@ class DriftCalculator:
         points = self._reference_frame.approxQuantile(
             [f"`{n}`" for n in names], np.linspace(0, 1, MAX_DISTINCT).tolist(), 1e-4)
         return {name: np.unique(p) for name, p in zip(names, points) if p}
+
+
+def _crowded(counted) -> bool:
+    """Whether some window holds more than MAX_DISTINCT values of one feature."""
+    from pyspark.sql import functions as F
+
+    per_feature = counted.groupBy("__window", "f").count()
+    return per_feature.where(F.col("count") > MAX_DISTINCT).limit(1).count() > 0
 
 
 def _bucket_column(name: str) -> str:

@@ -64,6 +64,16 @@ def test_thresholds_can_be_changed(frames):
     assert result.feature_status(TUESDAY)["age"] == "ok"
 
 
+def test_other_thresholds_rejudge_the_values_as_a_fresh_calculation_would(frames):
+    _, _, ref_frame, cur_frame = frames
+    lenient = {"psi": (50, 100), "unseen": (0.5, 0.9), "segment": (50, 100)}
+    strict = DriftCalculator(FEATURES).fit(ref_frame).calculate(cur_frame, "window")
+    rejudged = strict.with_thresholds(lenient)
+    fresh = DriftCalculator(FEATURES, thresholds=lenient).fit(ref_frame).calculate(cur_frame, "window")
+    assert strict.feature_status(TUESDAY)["age"] != "ok"
+    assert rejudged.values == fresh.values and rejudged.thresholds == lenient
+
+
 def test_many_distinct_values_are_counted_on_a_quantile_grid(spark, monkeypatch):
     monkeypatch.setattr(calculator, "MAX_DISTINCT", 50)
     rng = np.random.default_rng(9)
@@ -105,6 +115,36 @@ def test_a_window_with_too_many_distinct_values_is_counted_on_a_grid_too(spark, 
     assert "score" in calc._grids
     counts = len(calc._reference["score"])
     assert counts <= 50 and result.value("score", "psi", MONDAY).value > 0.1
+
+
+def test_a_window_crowding_one_feature_while_another_is_already_on_a_grid(spark, monkeypatch):
+    monkeypatch.setattr(calculator, "MAX_DISTINCT", 50)
+    rng = np.random.default_rng(6)
+    reference = pd.DataFrame({"balance": rng.normal(1000, 200, 3000),  # on a grid from the start
+                              "score": rng.integers(0, 40, 3000).astype(float)})
+    current = pd.DataFrame({"balance": rng.normal(1000, 200, 2000),
+                            "score": rng.uniform(0, 60, 2000), "window": MONDAY})  # crowded here
+    calc = DriftCalculator([FeatureSpec("balance", "numeric"), FeatureSpec("score", "numeric")])
+    result = calc.fit(spark.createDataFrame(reference)).calculate(spark.createDataFrame(current),
+                                                                  "window")
+    assert set(calc._grids) == {"balance", "score"}
+    assert result.value("score", "psi", MONDAY).value > 0.1
+    assert result.value("balance", "psi", MONDAY).value < 0.1
+
+
+def test_a_flood_of_unseen_categories_is_counted_as_one_and_the_unseen_share_stays_exact(
+        spark, monkeypatch):
+    monkeypatch.setattr(calculator, "MAX_DISTINCT", 5)
+    reference = pd.DataFrame({"job": ["admin.", "student", "retired"] * 100})
+    ids = [f"client-{i}" for i in range(60)]  # someone sent ids where jobs belong
+    current = pd.DataFrame({"job": ["admin.", "retired"] * 20 + ids, "window": MONDAY})
+    feature = FeatureSpec("job", "categorical", ("admin.", "student", "retired"))
+    result = DriftCalculator([feature]).fit(spark.createDataFrame(reference)).calculate(
+        spark.createDataFrame(current), "window")
+    labels = result.shares[("job", MONDAY)][0]
+    assert len(labels) <= 5 + 2 and calculator.OTHER_UNSEEN in labels  # + the level not sent
+    assert {"admin.", "student", "retired"} <= set(labels)
+    assert result.value("job", "unseen", MONDAY).value == pytest.approx(60 / 100)
 
 
 def test_missing_and_infinite_numbers_are_left_out(spark):
