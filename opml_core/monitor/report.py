@@ -8,7 +8,7 @@ one plain sentence. A deployment with no usage yet gives ``None``: an empty stat
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from typing import Callable
 
@@ -109,6 +109,15 @@ def _model_sections(spark, settings, report, inputs, labels, thresholds, classif
     if classifier:
         progress("Training the drift classifier on each window")
         report.classifier = classify_drift(reference, current, model.card, model.importances)
+
+
+def with_thresholds(report: MonitorReport, thresholds: dict) -> MonitorReport:
+    """The report with drift statuses and cards judged by other thresholds (no Spark work)."""
+    if report.drift is None or report.drift.thresholds == thresholds:
+        return report
+    changed = replace(report, drift=report.drift.with_thresholds(thresholds))
+    changed.cards = status_cards(changed)
+    return changed
 
 
 def status_cards(report: MonitorReport) -> list[StatusCard]:

@@ -7,7 +7,7 @@ the primary methods (PSI, and the unseen-category share); ``plot(kind)`` draws a
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from opml_core.monitor.methods import ALERT, LEVELS, OK, WARN, DriftMethod
@@ -35,6 +35,13 @@ class DriftResult:
     methods: list[DriftMethod] = field(repr=False)
     thresholds: dict = field(default_factory=dict)
     rows: dict = field(default_factory=dict)  # window -> rows
+
+    def with_thresholds(self, thresholds: dict[str, tuple[float, float]]) -> "DriftResult":
+        """The same values with statuses judged by other thresholds (no Spark work)."""
+        by_key = {m.key: m for m in self.methods}
+        values = [replace(v, status=by_key[v.method].status(v.value, thresholds.get(v.method)))
+                  for v in self.values]
+        return replace(self, values=values, thresholds=dict(thresholds))
 
     def to_df(self):
         import pandas as pd

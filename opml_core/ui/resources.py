@@ -127,25 +127,25 @@ _REPORTS_KEPT = 8
 
 def monitor_report(deployment: str, window: str, thresholds: dict, classifier: bool):
     """The monitoring report, recomputed (with progress) only when new usage or labels arrive
-    or the choices change."""
-    from opml_core.monitor.report import run_monitor
+    or the choices change; other thresholds only re-judge the cached values."""
+    from opml_core.monitor.report import run_monitor, with_thresholds
     from opml_core.ui.progress import run_with_progress
     from opml_core.usage import REQUESTS
 
     current = settings()
     if not (current.workspace.warehouse / REQUESTS).is_dir():
         return None  # nothing collected yet: the empty state needs no Spark
-    key = (deployment, window, tuple(sorted(thresholds.items())), classifier, str(current.home),
-           _usage_stamp(current))
+    key = (deployment, window, classifier, str(current.home), _usage_stamp(current))
     if key not in _REPORTS:
         session = spark()
         _REPORTS[key] = run_with_progress("Computing usage, performance and drift", run_monitor,
                                           session, current, deployment, window, thresholds,
-                                          classifier, spark=session)
+                                          classifier, spark=session, key=("monitor", *key))
         while len(_REPORTS) > _REPORTS_KEPT:
             _REPORTS.popitem(last=False)
     _REPORTS.move_to_end(key)
-    return _REPORTS[key]
+    report = _REPORTS[key]
+    return report if report is None else with_thresholds(report, thresholds)
 
 
 def _usage_stamp(current) -> tuple:

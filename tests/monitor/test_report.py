@@ -19,8 +19,9 @@ def skewed(spark, trained_settings, tmp_path_factory):
     return settings
 
 
-def test_a_deployment_without_usage_is_an_empty_state(spark, trained_settings):
-    assert run_monitor(spark, trained_settings, "nobody-called-yet") is None
+def test_a_deployment_without_usage_is_an_empty_state(spark, trained_settings, skewed):
+    assert run_monitor(spark, trained_settings, "nobody-called-yet") is None  # no tables yet
+    assert run_monitor(spark, skewed, "nobody-called-yet") is None  # tables, but not its rows
 
 
 def test_the_drift_card_names_the_shifted_feature(spark, skewed):
@@ -39,6 +40,17 @@ def test_windows_are_utc_times_whatever_the_machine_s_zone(spark, skewed):
     report = run_monitor(spark, skewed, "skewed", "1d")
     assert [w.tzinfo for w in report.drift.windows] == [timezone.utc] * 3
     assert report.drift.windows[0].isoformat() == "2026-03-02T00:00:00+00:00"
+
+
+def test_lenient_thresholds_turn_the_drift_card_green_without_recomputing(spark, skewed):
+    from opml_core.monitor.methods import METHODS
+    from opml_core.monitor.report import with_thresholds
+
+    report = run_monitor(spark, skewed, "skewed", "1d")
+    lenient = {key: (1e9, 2e9) if m.higher_is_worse else (-1e9, -2e9) for key, m in METHODS.items()}
+    calm = with_thresholds(report, lenient)
+    assert {c.title: c.level for c in calm.cards}["Drift"] == "ok"
+    assert {c.title: c.level for c in report.cards}["Drift"] == "alert"  # the cached one is kept
 
 
 def test_a_model_without_training_metrics_still_gets_its_cards():
