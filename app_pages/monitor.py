@@ -29,7 +29,8 @@ if st.button("Collect new usage", key="monitor.collect", icon=":material/sync:")
     st.session_state["monitor.collected_once"] = True
     with reporting():
         spark = resources.spark()
-        done = run_with_progress("Collecting usage", collect_usage, spark, settings, spark=spark)
+        done = run_with_progress("Collecting usage", collect_usage, spark, settings, spark=spark,
+                                 key=("collect", str(settings.home)))
         st.toast(done.message)
 
 with reporting():

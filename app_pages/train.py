@@ -18,7 +18,8 @@ with train_tab:
     if spec is not None and st.button("Train and register", key="train.go", type="primary"):
         with reporting():
             spark = resources.spark()
-            result = run_with_progress("Training", train_and_log, spark, settings, spec, spark=spark)
+            result = run_with_progress("Training", train_and_log, spark, settings, spec, spark=spark,
+                                       key=("train", str(settings.home), repr(spec)))
             state.put(state.TRAIN_RUN, (result.run_id, result.model_name, result.version))
             st.success(f"Registered **{result.model_name}** version {result.version} "
                        f"(fit {result.timings['fit_s']:.1f} s).", icon=":material/check_circle:")

@@ -3,14 +3,17 @@
 The work runs in a helper thread and reports stage messages through a callback; the page's
 thread draws them in an ``st.status`` box with a progress bar fed by Spark's status tracker, so
 the page never freezes silently. The work's exception, if any, is re-raised in the page.
+
+A widget touched while the work runs makes Streamlit rerun the page, abandoning the watcher but
+not the thread. Work given a ``key`` is therefore shared: a rerun (or another session) asking for
+the same key while it runs watches the running work instead of starting it a second time.
 """
 
 from __future__ import annotations
 
-import queue
 import threading
 import time
-from typing import Callable
+from typing import Callable, Hashable
 
 import streamlit as st
 
@@ -18,45 +21,73 @@ from opml_core.spark import spark_progress
 
 POLL_SECONDS = 0.25
 
+_RUNNING: dict[Hashable, "Job"] = {}
+_RUNNING_LOCK = threading.Lock()
 
-def run_with_progress(label: str, work: Callable, *args, spark=None, **kwargs):
-    """Call ``work(*args, progress=callback, **kwargs)`` showing its progress; return its result."""
-    messages: queue.Queue[str] = queue.Queue()
-    outcome: dict = {}
 
-    def target():
+class Job:
+    """Work in a helper thread: its stage messages so far and, once done, its outcome."""
+
+    def __init__(self, label: str, work: Callable, args: tuple, kwargs: dict):
+        self.label = label
+        self.messages: list[str] = []
+        self.outcome: dict = {}
+        self.started = time.perf_counter()
+        self.thread = threading.Thread(target=self._run, args=(work, args, kwargs),
+                                       name=f"opml: {label}", daemon=True)
+        self.thread.start()
+
+    def _run(self, work: Callable, args: tuple, kwargs: dict) -> None:
         try:
-            outcome["value"] = work(*args, progress=messages.put, **kwargs)
-        except BaseException as exc:  # re-raised in the page thread below
-            outcome["error"] = exc
+            self.outcome["value"] = work(*args, progress=self.messages.append, **kwargs)
+        except BaseException as exc:  # re-raised in the page thread
+            self.outcome["error"] = exc
 
-    started = time.perf_counter()
-    thread = threading.Thread(target=target, name=f"opml: {label}", daemon=True)
+
+def job_for(key: Hashable | None, label: str, work: Callable, *args, **kwargs) -> Job:
+    """The running job with this key, or a new one started (always new without a key)."""
+    if key is None:
+        return Job(label, work, args, kwargs)
+    with _RUNNING_LOCK:
+        for done in [k for k, job in _RUNNING.items() if not job.thread.is_alive()]:
+            del _RUNNING[done]  # finished: its watcher has or had the outcome
+        if key not in _RUNNING:
+            _RUNNING[key] = Job(label, work, args, kwargs)
+        return _RUNNING[key]
+
+
+def run_with_progress(label: str, work: Callable, *args, spark=None, key: Hashable | None = None,
+                      **kwargs):
+    """Call ``work(*args, progress=callback, **kwargs)`` showing its progress; return its result.
+    With a ``key``, join the same work if it is already running."""
+    job = job_for(key, label, work, *args, **kwargs)
     with st.status(label, expanded=True) as status:
         bar = st.progress(0.0, text="Starting…")
-        thread.start()
-        current = "Starting…"
-        while thread.is_alive():
-            thread.join(POLL_SECONDS)
-            current = _drain(messages, current)
-            _draw(bar, current, spark, time.perf_counter() - started)
-        _drain(messages, current)
-        elapsed = time.perf_counter() - started
-        if "error" in outcome:
+        shown = 0
+        while job.thread.is_alive():
+            job.thread.join(POLL_SECONDS)
+            shown = _show(job.messages, shown)
+            _draw(bar, _current(job), spark, time.perf_counter() - job.started)
+        _show(job.messages, shown)
+        elapsed = time.perf_counter() - job.started
+        if "error" in job.outcome:
             status.update(label=f"{label}: stopped after {elapsed:.0f} s", state="error")
-            raise outcome["error"]
+            raise job.outcome["error"]
         bar.progress(1.0, text=f"Done in {elapsed:.1f} s")
         status.update(label=f"{label}: done in {elapsed:.1f} s", state="complete", expanded=False)
-    return outcome["value"]
+    return job.outcome["value"]
 
 
-def _drain(messages: queue.Queue, current: str) -> str:
-    while True:
-        try:
-            current = messages.get_nowait()
-        except queue.Empty:
-            return current
-        st.write(f"• {current}")
+def _current(job: Job) -> str:
+    return job.messages[-1] if job.messages else "Starting…"
+
+
+def _show(messages: list[str], shown: int) -> int:
+    """Write the messages not shown yet; return how many are shown now."""
+    fresh = messages[shown:]
+    for message in fresh:
+        st.write(f"• {message}")
+    return shown + len(fresh)
 
 
 def _draw(bar, current: str, spark, elapsed: float) -> None:
