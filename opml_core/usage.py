@@ -32,13 +32,13 @@ from pathlib import Path
 from typing import Callable
 
 from opml_core.config import Settings
-from opml_core.data.tables import workspace_lock
+from opml_core.data.tables import MONITORING_TABLES, workspace_lock
 from opml_core.errors import MonitorError
 from opml_core.files import write_atomic
 from opml_core.scoring.engines import BundleMeta
 from opml_core.serve.usage_log import MODELS_DIR
 
-REQUESTS, INPUTS, LABELS = "model_requests", "model_inputs", "model_labels"
+REQUESTS, INPUTS, LABELS = MONITORING_TABLES
 STATE_DIR = "_collect"
 COPY_BLOCK = 8 << 20
 

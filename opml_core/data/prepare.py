@@ -17,7 +17,7 @@ from opml_core.data.columns import ROW_ID
 from opml_core.data.load import LoadedData
 from opml_core.data.profile import column_kind, level_counts, profile_frame
 from opml_core.data.split import RANDOM, SkewSpec, SplitParts, SplitSpec, split_frame
-from opml_core.data.tables import table_exists, validate_table_name, write_tables
+from opml_core.data.tables import MONITORING_TABLES, table_exists, validate_table_name, write_tables
 from opml_core.errors import DataError, TableExistsError
 
 
@@ -55,6 +55,10 @@ def check_names(workspace: Workspace, spec: PrepareSpec) -> None:
     validate_table_name(spec.operations_table)
     if spec.training_table == spec.operations_table:
         raise DataError("The training and operations tables need two different names.")
+    reserved = [n for n in (spec.training_table, spec.operations_table) if n in MONITORING_TABLES]
+    if reserved:
+        raise DataError(f"{reserved[0]!r} is kept for the requests deployments receive (Monitor "
+                        "page); choose another name.")
     taken = [n for n in (spec.training_table, spec.operations_table) if table_exists(workspace, n)]
     if taken and not spec.replace:
         raise TableExistsError(

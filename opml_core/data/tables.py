@@ -22,6 +22,7 @@ from opml_core.data.card import CARD_FILE, DatasetCard
 from opml_core.errors import DataError, TableExistsError
 
 TABLE_NAME = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
+MONITORING_TABLES = ("model_requests", "model_inputs", "model_labels")  # written by collect only
 _LOCK_FILE = ".lock"
 
 

@@ -76,6 +76,7 @@ def test_a_split_leaving_a_part_empty_writes_nothing(spark, settings, bank_small
 @pytest.mark.parametrize("training,operations,message", [
     ("Bank Train", "bank_ops", "cannot be a table name"),
     ("same", "same", "two different names"),
+    ("bank_train", "model_inputs", "'model_inputs' is kept for the requests deployments receive"),
 ])
 def test_bad_table_names_are_refused(spark, settings, bank_small, training, operations, message):
     with pytest.raises(DataError, match=message):
