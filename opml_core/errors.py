@@ -7,7 +7,11 @@ next. Pages show them with one helper (``opml_core.ui.feedback``); anything that
 
 
 class OpmlError(Exception):
-    """Base class: a problem the user can act on."""
+    """Base class: a problem the user can act on; `details` (log lines, say) are shown folded."""
+
+    def __init__(self, message: str, details: str | None = None):
+        super().__init__(message)
+        self.details = details
 
 
 class ConfigError(OpmlError):

@@ -179,7 +179,8 @@ def remove_alias(settings: Settings, name: str, alias: str) -> None:
     try:
         held = client.get_registered_model(name).aliases
     except Exception as exc:
-        raise TrainingError(f"There is no registered model {name!r}.") from exc
+        raise TrainingError(f"There is no registered model {name!r}; the Train page (or "
+                            "`python -m opml_core models`) lists them.") from exc
     if alias not in held:
         raise TrainingError(f"{name} has no alias {alias!r} to remove.")
     client.delete_registered_model_alias(name, alias)

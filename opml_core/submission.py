@@ -71,14 +71,16 @@ def _check_model(model_dir: Path, filename: str, spark_factory) -> None:
     try:
         meta = Model.load(str(model_dir / MLMODEL))
     except Exception as exc:
-        raise TrainingError(f"The MLmodel file in {filename} cannot be read ({exc}).") from exc
+        raise TrainingError(f"The MLmodel file in {filename} cannot be read ({exc}). Zip the folder "
+                            "that mlflow's save_model wrote, unchanged.") from exc
     if meta.signature is None:
         raise TrainingError(
             f"The model in {filename} has no signature, so opml cannot check or build inputs for "
             "it. Log it again with signature=mlflow.models.infer_signature(inputs, outputs).")
     if "spark" in meta.flavors:
         if spark_factory is None:
-            raise TrainingError("This is a Spark model; it can only be checked with Spark running.")
+            raise TrainingError("This is a Spark model; it can only be checked with Spark running. "
+                                "Submit it on the Train page, which starts Spark.")
         spark_factory()
     try:
         loaded = mlflow.pyfunc.load_model(str(model_dir))
@@ -91,7 +93,8 @@ def _check_model(model_dir: Path, filename: str, spark_factory) -> None:
             loaded.predict(example)
         except Exception as exc:
             raise TrainingError(f"The model in {filename} loads but fails on its own input "
-                                f"example: {_first_line(exc)}.") from exc
+                                f"example: {_first_line(exc)}. Fix the model or its example "
+                                "and zip it again.") from exc
 
 
 def _input_example(meta, model_dir: Path):

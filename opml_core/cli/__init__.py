@@ -31,7 +31,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         result = args.run(args)
     except OpmlError as exc:
-        print(json.dumps({"error": str(exc)}), file=sys.stderr)
+        details = {"details": exc.details} if exc.details else {}
+        print(json.dumps({"error": str(exc), **details}), file=sys.stderr)
         return 2
     code = result.pop("_exit_code", 0) if isinstance(result, dict) else 0
     print(json.dumps(result, indent=2, default=str))

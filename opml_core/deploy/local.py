@@ -67,8 +67,7 @@ class LocalTarget(DeploymentTarget):
         validate_name(name)
         self.root.mkdir(parents=True, exist_ok=True)
         if (self.root / name).exists():
-            raise DeploymentError(f"A deployment named {name!r} exists; update it to another "
-                                  "version, or choose another name.")
+            raise _taken(name)
         staging = self.root / f".staging-{name}-{uuid.uuid4().hex[:6]}"
         try:
             progress(f"Packaging {model_name} {ref} for serving")
@@ -80,7 +79,10 @@ class LocalTarget(DeploymentTarget):
             record = LocalRecord(name, model_name, meta.version, str(ref), self._free_port(),
                                  self.settings.serve_host, auth, meta.engine, meta.note, now, now)
             _save(staging, record)
-            staging.rename(self.root / name)
+            try:
+                staging.rename(self.root / name)
+            except OSError as exc:  # deployed under the same name meanwhile (app and CLI)
+                raise _taken(name) from exc
         finally:
             shutil.rmtree(staging, ignore_errors=True)
         progress(f"Starting the endpoint on port {record.port}")
@@ -107,8 +109,10 @@ class LocalTarget(DeploymentTarget):
             self._kill(record.pid)
             record.pid, record.failed = None, "did not become ready"
             _save(folder, record)
-            raise DeploymentError(f"{name} did not start. Last log lines:\n" +
-                                  "\n".join(self.logs(name, 15)))
+            raise DeploymentError(
+                f"{name} stopped or was not ready within {READY_S.get(record.engine, 30.0):.0f} s. "
+                "Its log says why (Deploy page, 'Requests and log'); fix that, then start it again.",
+                details="\n".join(self.logs(name, 15)))
         return self.get(name)
 
     def stop(self, name: str) -> DeploymentInfo:
@@ -203,14 +207,11 @@ class LocalTarget(DeploymentTarget):
 
         return BundleMeta.from_json((self._folder(name) / BUNDLE_DIR / BUNDLE_META).read_text())
 
-    def start_if_stopped(self, name: str) -> DeploymentInfo:
-        info = self.get(name)
-        return info if info.status == RUNNING else self.start(name)
-
     def _folder(self, name: str) -> Path:
         folder = self.root / validate_name(name)
         if not (folder / RECORD).is_file():
-            raise DeploymentError(f"There is no deployment named {name!r}.")
+            raise DeploymentError(f"There is no deployment named {name!r}; the Deploy page (or "
+                                  "`python -m opml_core deployments`) lists them.")
         return folder
 
     def _free_port(self) -> int:
@@ -297,3 +298,8 @@ def _save(folder: Path, record: LocalRecord) -> None:
 
 def _now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+def _taken(name: str) -> DeploymentError:
+    return DeploymentError(f"A deployment named {name!r} exists; update it to another version, "
+                           "or choose another name.")

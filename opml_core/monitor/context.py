@@ -63,13 +63,6 @@ def usage_frames(spark, settings: Settings, deployment: str):
     return requests, inputs
 
 
-def deployments_with_usage(spark, settings: Settings) -> list[str]:
-    requests = read_usage_table(spark, settings, REQUESTS)
-    if requests is None:
-        return []
-    return sorted(r["deployment"] for r in requests.select("deployment").distinct().collect())
-
-
 def model_context(settings: Settings, model: str, version: str) -> ModelContext:
     """The registered version's card, evaluation and metrics (from MLflow)."""
     from opml_core.registry import load_evaluation, load_run_card
@@ -99,7 +92,8 @@ def latest_version(inputs) -> tuple[str, str]:
 
     row = inputs.orderBy(F.col("time").desc()).select("model", "version").first()
     if row is None:
-        raise MonitorError("There are no scored rows yet for this deployment.")
+        raise MonitorError("There are no scored rows yet for this deployment: send it requests "
+                           "(Predict page), then collect.")
     return row["model"], row["version"]
 
 

@@ -17,9 +17,10 @@ from opml_core.errors import OpmlError
 def show_error(exc: OpmlError) -> None:
     st.error(str(exc), icon=":material/warning:")
     cause = exc.__cause__
-    if cause is not None:
+    details = [d for d in (exc.details, cause and f"{type(cause).__name__}: {cause}") if d]
+    if details:
         with st.expander("Technical details"):
-            st.code(f"{type(cause).__name__}: {cause}", language="text")
+            st.code("\n\n".join(details), language="text")
 
 
 @contextmanager

@@ -113,7 +113,7 @@ def choices_section(data: LoadedData, profile: DataProfile, settings) -> Prepare
     replace = False
     if taken:
         st.warning(f"{' and '.join(taken)} already exist{'s' if len(taken) == 1 else ''}: "
-                   "creating the tables will replace them.", icon=":material/warning:")
+                   "tick the box to replace them, or choose other names.", icon=":material/warning:")
         replace = st.checkbox("Yes, replace the existing tables", key="prepare.replace")
     return PrepareSpec(target, str(positive), features, training, operations, split, skew, replace)
 

@@ -3,7 +3,7 @@
 import pytest
 import requests
 
-from opml_core.deploy import RUNNING, STOPPED, all_deployments, get_target
+from opml_core.deploy import FAILED, RUNNING, STOPPED, all_deployments, get_target
 from opml_core.errors import DeploymentError
 from opml_core.scoring.payloads import score_body
 from tests.serve.conftest import bank_row
@@ -69,6 +69,17 @@ def test_two_deployments_run_side_by_side(target):
     assert challenger.details["port"] != champion.details["port"]
     assert health(challenger)["deployment"] == "side-by-side"
     target.delete("side-by-side")
+
+
+def test_a_server_that_cannot_start_says_where_to_look_and_shows_its_log(target):
+    target.deploy("broken", "opml-model", "1")
+    target.stop("broken")
+    (target.root / "broken" / "bundle" / "model.json").write_text("not json")
+    with pytest.raises(DeploymentError, match="broken stopped or was not ready.*Its log says why") as caught:
+        target.start("broken")
+    assert "JSONDecodeError" in caught.value.details  # the last lines of its log
+    assert target.get("broken").status == FAILED
+    target.delete("broken")
 
 
 @pytest.mark.parametrize("name,message", [
