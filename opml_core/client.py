@@ -58,13 +58,3 @@ class EndpointClient:
             document = {"error": response.text[:500]}
         return EndpointResponse(response.status_code, document, latency,
                                 response.headers.get("x-request-id"), body)
-
-    def metadata(self) -> dict:
-        try:
-            response = self.session.get(f"{self.base}/metadata", timeout=self.timeout)
-        except requests.RequestException as exc:
-            raise DeploymentError(f"The endpoint {self.base} did not answer ({exc}).") from exc
-        if response.status_code != 200:
-            raise DeploymentError(f"The endpoint refused /metadata ({response.status_code}): "
-                                  f"{response.text[:200]}")
-        return response.json()

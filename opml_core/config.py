@@ -115,10 +115,6 @@ class Settings(BaseSettings):
     def workspace(self) -> "Workspace":
         return Workspace(self.home)
 
-    @property
-    def is_local_spark(self) -> bool:
-        return self.spark_master.startswith("local")
-
 
 def load_settings(**overrides) -> Settings:
     """Read the settings; a bad value raises ConfigError naming its variable and what it accepts."""

@@ -16,7 +16,6 @@ from opml_core.config import Workspace
 from opml_core.data.columns import ROW_ID, safe_names
 from opml_core.data.inspect import FileLayout, check_size, inspect_file
 from opml_core.datasets import BUNDLED, BundledDataset
-from opml_core.errors import DataError
 
 
 @dataclass
@@ -114,10 +113,3 @@ def _finish(df, readable: list[str], description: str, suggested: str,
 def preview_rows(data: LoadedData, rows: int = 20):
     """The first rows as a small pandas frame with readable column names."""
     return data.df.drop(ROW_ID).limit(rows).toPandas().rename(columns=data.display_names)
-
-
-def require_columns(data: LoadedData, columns: list[str]) -> None:
-    """Raise DataError naming any column the dataset does not have."""
-    missing = [c for c in columns if c not in data.df.columns]
-    if missing:
-        raise DataError(f"The dataset has no column {missing[0]!r}; choose one of its columns.")

@@ -7,7 +7,6 @@ import streamlit as st
 from opml_core.monitor import charts
 from opml_core.monitor.labels import add_labels_file, reveal_outcomes
 from opml_core.monitor.methods import METHODS
-from opml_core.monitor.windows import LABELS
 from opml_core.ui import resources
 from opml_core.ui.feedback import reporting
 from opml_core.ui.progress import run_with_progress
@@ -132,9 +131,6 @@ def classifier(report) -> None:
 
 
 def export(report) -> None:
-    st.download_button("Download the report (HTML, opens offline)", charts.monitor_html(report),
+    """The whole report as one HTML file, built only when the button is pressed (it is large)."""
+    st.download_button("Download the report (HTML, opens offline)", lambda: charts.monitor_html(report),
                        f"monitor-{report.deployment}.html", "text/html", key="monitor.download")
-
-
-def window_label(size: str) -> str:
-    return LABELS.get(size, size)
