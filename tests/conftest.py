@@ -121,6 +121,15 @@ def trained_settings(tmp_path_factory, mlflow_template, spark, bank_small):
     return settings
 
 
+def delete_deployments(settings: Settings) -> None:
+    """Delete every local deployment of a workspace (a fixture's teardown)."""
+    from opml_core.deploy import get_target
+
+    target = get_target("local", settings)
+    for info in target.list():
+        target.delete(info.name)
+
+
 @pytest.fixture
 def in_workspace(monkeypatch):
     """Point the OPML_* environment (pages, CLI) at a given settings' workspace."""

@@ -4,6 +4,7 @@ import pytest
 
 from opml_core.deploy import get_target
 from tests.app.conftest import open_page, texts
+from tests.conftest import delete_deployments
 
 
 @pytest.fixture(scope="module")
@@ -18,11 +19,9 @@ def skewed_deployment(spark, tmp_path_factory, mlflow_template, bank_small):
     prepare_tables(spark, settings.workspace, bank_small, bank_spec(
         split=SplitSpec("random", 0.5, 4), skew=SkewSpec("age", ">", 60, 5.0)))
     train_and_log(spark, settings, TrainSpec("bank_train", params=TINY_FOREST))
-    target = get_target("local", settings)
-    target.deploy("watched", "opml-model", "1")
+    get_target("local", settings).deploy("watched", "opml-model", "1")
     yield settings
-    for info in target.list():
-        target.delete(info.name)
+    delete_deployments(settings)
 
 
 def test_the_monitor_page_invites_traffic_before_any_usage(skewed_deployment, in_workspace):

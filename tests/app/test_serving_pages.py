@@ -4,6 +4,7 @@ import pytest
 
 from opml_core.deploy import get_target
 from tests.app.conftest import open_page, texts
+from tests.conftest import delete_deployments
 
 SUBMIT = "FormSubmitter:predict.one.form-Predict"
 
@@ -11,9 +12,7 @@ SUBMIT = "FormSubmitter:predict.one.form-Predict"
 @pytest.fixture(scope="module")
 def workspace(trained_settings):
     yield trained_settings
-    target = get_target("local", trained_settings)
-    for info in target.list():
-        target.delete(info.name)
+    delete_deployments(trained_settings)
 
 
 def test_deploy_page_invites_deploying_when_there_is_none(workspace, in_workspace):
@@ -21,6 +20,8 @@ def test_deploy_page_invites_deploying_when_there_is_none(workspace, in_workspac
     at = open_page("deploy")
     assert not at.exception
     assert at.text_input(key="deploy.name").value == "opml-model-champion"
+    new = at.expander[0]
+    assert new.label == "New deployment" and new.proto.expanded
 
 
 def test_deploying_from_the_page_shows_a_running_card_with_masked_keys(workspace, in_workspace):
@@ -86,4 +87,4 @@ def test_deleting_needs_the_name_typed(workspace, in_workspace):
     at.button(key="deploy.page-endpoint.delete").click().run()
     assert not at.exception
     assert get_target("local", workspace).list() == []
-    assert open_page("predict").info, "Predict now explains there is no running deployment"
+    assert "No running deployment" in texts(open_page("predict").info)

@@ -3,7 +3,7 @@
 import pytest
 from playwright.sync_api import expect
 
-from opml_core.deploy import get_target
+from tests.conftest import delete_deployments
 
 SPARK_WORK_MS = 180_000
 
@@ -21,9 +21,7 @@ def registered(app_home, spark, bank_small, mlflow_template):
                    bank_spec(training_table="browser_train", operations_table="browser_ops"))
     train_and_log(spark, settings, TrainSpec("browser_train", params=TINY_FOREST))
     yield settings
-    target = get_target("local", settings)
-    for info in target.list():
-        target.delete(info.name)
+    delete_deployments(settings)
 
 
 def test_deploy_then_predict_in_chromium(app_url, page, registered):
