@@ -6,6 +6,7 @@ datasets are cached per source (a ``SourceRef``), so reruns of a page never relo
 
 from __future__ import annotations
 
+import threading
 from collections import OrderedDict
 
 import streamlit as st
@@ -123,6 +124,8 @@ def deployment_names() -> list[str]:
 
 _REPORTS: OrderedDict = OrderedDict()  # a few recent monitoring reports, shared by sessions
 _REPORTS_KEPT = 8
+_REPORTS_LOCK = threading.Lock()
+_MISSING = object()
 
 
 def monitor_report(deployment: str, window: str, thresholds: dict, classifier: bool):
@@ -136,16 +139,19 @@ def monitor_report(deployment: str, window: str, thresholds: dict, classifier: b
     if not (current.workspace.warehouse / REQUESTS).is_dir():
         return None  # nothing collected yet: the empty state needs no Spark
     key = (deployment, window, classifier, str(current.home), _usage_stamp(current))
-    if key not in _REPORTS:
+    with _REPORTS_LOCK:
+        cached = _REPORTS.get(key, _MISSING)
+    if cached is _MISSING:
         session = spark()
-        _REPORTS[key] = run_with_progress("Computing usage, performance and drift", run_monitor,
-                                          session, current, deployment, window, thresholds,
-                                          classifier, spark=session, key=("monitor", *key))
+        cached = run_with_progress("Computing usage, performance and drift", run_monitor,
+                                   session, current, deployment, window, thresholds,
+                                   classifier, spark=session, key=("monitor", *key))
+    with _REPORTS_LOCK:
+        _REPORTS[key] = cached
+        _REPORTS.move_to_end(key)
         while len(_REPORTS) > _REPORTS_KEPT:
             _REPORTS.popitem(last=False)
-    _REPORTS.move_to_end(key)
-    report = _REPORTS[key]
-    return report if report is None else with_thresholds(report, thresholds)
+    return cached if cached is None else with_thresholds(cached, thresholds)
 
 
 def _usage_stamp(current) -> tuple:
