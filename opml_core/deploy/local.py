@@ -10,10 +10,7 @@ first and roll back if the new version does not start; deleting keeps the usage 
 from __future__ import annotations
 
 import json
-import os
 import shutil
-import signal
-import socket
 import subprocess
 import sys
 import time
@@ -24,6 +21,7 @@ from pathlib import Path
 
 from opml_core.deploy.base import (FAILED, RUNNING, STARTING, STOPPED, DeploymentInfo,
                                    DeploymentTarget, Progress, register_target, validate_name)
+from opml_core.deploy.processes import bindable, serves_folder, stop_group
 from opml_core.errors import DeploymentError
 from opml_core.files import write_atomic
 from opml_core.serve.app import BUNDLE_DIR, ServerConfig
@@ -32,7 +30,6 @@ from opml_core.serve.keys import new_keys, read_keys, regenerate, write_keys
 RECORD = "deployment.json"
 LOG = "server.log"
 READY_S = {"compiled": 30.0, "pyfunc": 90.0, "spark": 240.0}
-STOP_S = 10.0
 
 
 @dataclass
@@ -97,7 +94,7 @@ class LocalTarget(DeploymentTarget):
                 time.sleep(0.05)
             if self._healthy(record):
                 return self.get(name)
-            self._kill(record.pid)  # ours but stuck: replace it
+            stop_group(record.pid)  # ours but stuck: replace it
         with open(folder / LOG, "ab") as log:
             process = subprocess.Popen(
                 [sys.executable, "-m", "opml_core.serve", str(folder), str(record.port), record.host],
@@ -106,7 +103,7 @@ class LocalTarget(DeploymentTarget):
         record.pid, record.failed = process.pid, None
         _save(folder, record)
         if not self._wait_ready(record, READY_S.get(record.engine, 30.0), process):
-            self._kill(record.pid)
+            stop_group(record.pid)
             record.pid, record.failed = None, "did not become ready"
             _save(folder, record)
             raise DeploymentError(
@@ -119,7 +116,7 @@ class LocalTarget(DeploymentTarget):
         folder = self._folder(name)
         record = _load(folder)
         if record.pid and self._is_ours(record):
-            self._kill(record.pid)
+            stop_group(record.pid)
         record.pid = None
         _save(folder, record)
         return self.get(name)
@@ -217,19 +214,13 @@ class LocalTarget(DeploymentTarget):
     def _free_port(self) -> int:
         taken = {_load(p).port for p in self.root.iterdir() if (p / RECORD).is_file()}
         port = self.settings.deploy_port_start
-        while port in taken or not _bindable(self.settings.serve_host, port):
+        while port in taken or not bindable(self.settings.serve_host, port):
             port += 1
         return port
 
     def _is_ours(self, record: LocalRecord) -> bool:
         """The recorded process is alive and is this deployment's server."""
-        if not _alive(record.pid):
-            return False
-        try:
-            cmdline = Path(f"/proc/{record.pid}/cmdline").read_bytes().split(b"\0")
-        except OSError:
-            return False
-        return b"opml_core.serve" in cmdline and str(self.root / record.name).encode() in cmdline
+        return serves_folder(record.pid, "opml_core.serve", self.root / record.name)
 
     def _healthy(self, record: LocalRecord) -> bool:
         import urllib.request
@@ -249,43 +240,6 @@ class LocalTarget(DeploymentTarget):
                 return True
             time.sleep(0.05)
         return False
-
-    def _kill(self, pid: int) -> None:
-        try:
-            os.killpg(pid, signal.SIGTERM)
-        except ProcessLookupError:
-            return
-        deadline = time.monotonic() + STOP_S
-        while time.monotonic() < deadline and _alive(pid):
-            time.sleep(0.05)
-        if _alive(pid):
-            os.killpg(pid, signal.SIGKILL)
-
-
-def _alive(pid: int | None) -> bool:
-    if not pid:
-        return False
-    try:
-        if os.waitpid(pid, os.WNOHANG)[0] == pid:  # our child that has exited: reaped now
-            return False
-    except ChildProcessError:
-        pass  # not our child (started before an app restart): ask the kernel instead
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
-def _bindable(host: str, port: int) -> bool:
-    with socket.socket() as sock:
-        try:
-            sock.bind((host, port))
-        except OSError:
-            return False
-    return True
 
 
 def _load(folder: Path) -> LocalRecord:
