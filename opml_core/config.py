@@ -14,7 +14,7 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
-from pydantic import Field, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from opml_core.errors import ConfigError
@@ -27,6 +27,10 @@ SPARK_MASTER_PATTERN = re.compile(
 )
 TRACKING_URI_PATTERN = re.compile(r"^(sqlite:///\S+|file:\S+|https?://\S+|databricks\S*|azureml://\S+|postgresql\S*|mysql\S*|/\S+)$")
 MODEL_NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,63}$")
+GUID_PATTERN = re.compile(r"^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$")
+TENANT_PATTERN = re.compile(r"^([0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}|[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+)$")
+RESOURCE_GROUP_PATTERN = re.compile(r"^[-\w._()]{1,90}$")
+AZURE_WORKSPACE_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{2,32}$")
 
 
 class _SecretsSource(PydanticBaseSettingsSource):
@@ -68,6 +72,16 @@ class Settings(BaseSettings):
     deploy_port_start: int = Field(5101, ge=1024, le=65000, description="First port for endpoints.")
     max_payload_mb: float = Field(5.0, gt=0, le=1024, description="Largest scoring request body.")
     max_rows_per_request: int = Field(10_000, ge=1, le=1_000_000)
+    # Azure ML: the workspace (or a config.json), and a service principal or DefaultAzureCredential
+    azure_subscription_id: str | None = Field(None, description="Azure subscription id (a GUID).")
+    azure_resource_group: str | None = Field(None, description="Resource group of the workspace.")
+    azure_workspace: str | None = Field(None, description="Azure ML workspace name.")
+    azure_config: Path | None = Field(None, description="A workspace config.json instead.")
+    azure_tenant_id: str | None = Field(None, description="Entra ID tenant of the principal.")
+    azure_client_id: str | None = Field(None, description="Service principal (app) id.")
+    azure_client_secret: SecretStr | None = Field(None, description="Service principal secret.")
+    azureml_local_env: Path | None = Field(
+        None, description="Python environment serving azureml-local (default: built in the workspace).")
 
     @classmethod
     def settings_customise_sources(cls, settings_cls, init_settings, env_settings,
@@ -104,6 +118,47 @@ class Settings(BaseSettings):
             raise ValueError("use letters, digits, '-', '_' or '.', at most 64 characters")
         return value
 
+    @field_validator("azure_subscription_id", "azure_client_id")
+    @classmethod
+    def _check_guid(cls, value: str | None) -> str | None:
+        if value in (None, ""):
+            return None
+        if not GUID_PATTERN.match(value.strip()):
+            raise ValueError("use a GUID such as 00000000-0000-0000-0000-000000000000")
+        return value.strip().lower()
+
+    @field_validator("azure_tenant_id")
+    @classmethod
+    def _check_tenant(cls, value: str | None) -> str | None:
+        if value in (None, ""):
+            return None
+        if not TENANT_PATTERN.match(value.strip()):
+            raise ValueError("use the tenant's GUID or its domain, such as contoso.onmicrosoft.com")
+        return value.strip()
+
+    @field_validator("azure_resource_group")
+    @classmethod
+    def _check_resource_group(cls, value: str | None) -> str | None:
+        if value in (None, ""):
+            return None
+        if not RESOURCE_GROUP_PATTERN.match(value) or value.endswith("."):
+            raise ValueError("use up to 90 letters, digits, '-', '_', '.', '(' or ')'")
+        return value
+
+    @field_validator("azure_workspace")
+    @classmethod
+    def _check_azure_workspace(cls, value: str | None) -> str | None:
+        if value in (None, ""):
+            return None
+        if not AZURE_WORKSPACE_PATTERN.match(value):
+            raise ValueError("use 3–33 letters, digits, '-' or '_', starting with a letter or digit")
+        return value
+
+    @field_validator("azure_client_secret")
+    @classmethod
+    def _check_secret(cls, value: SecretStr | None) -> SecretStr | None:
+        return None if value is None or not value.get_secret_value() else value
+
     @property
     def tracking_uri(self) -> str:
         """The MLflow tracking URI in use: the configured one or SQLite in the workspace."""
@@ -125,7 +180,8 @@ def load_settings(**overrides) -> Settings:
         for error in exc.errors():
             field = str(error["loc"][0]) if error["loc"] else "?"
             message = error["msg"].removeprefix("Value error, ")
-            problems.append(f"{ENV_PREFIX}{field.upper()}: {message} (got {error.get('input')!r})")
+            shown = "(hidden)" if "secret" in field else repr(error.get("input"))
+            problems.append(f"{ENV_PREFIX}{field.upper()}: {message} (got {shown})")
         raise ConfigError("Invalid setting — " + "; ".join(problems)) from exc
 
 
@@ -169,6 +225,16 @@ class Workspace:
     @property
     def spark_local(self) -> Path:
         return self.root / "spark-tmp"
+
+    @property
+    def azure(self) -> Path:
+        """The uploaded workspace config.json (never secrets) and Azure sync state."""
+        return self.root / "azure"
+
+    @property
+    def envs(self) -> Path:
+        """Python environments opml builds (the one serving azureml-local)."""
+        return self.root / "envs"
 
     def ensure(self) -> "Workspace":
         """Create the directories (idempotent) and return self."""

@@ -1,9 +1,10 @@
 """The deployment interface every target implements, and the registry of targets by name.
 
-A target (``local`` now; Azure ACI and AKS later) deploys a registered model version as a REST
-endpoint and manages it: update to another version, delete, get, list, predict and logs, plus
-its keys. Pages and the CLI only ever talk to this interface, so adding a target never touches
-a page.
+A target (``local``, ``azureml-local``, Azure's ``aci``, ``aks``, ``azureml-online`` and
+``azureml-kubernetes``) deploys a registered model version as a REST endpoint and manages it:
+update to another version, delete, get, list, predict and logs, plus its keys. A target
+declares the options it takes (``OPTIONS``) and a ``notice`` worth reading before choosing it.
+Pages and the CLI only ever talk to this interface, so adding a target never touches a page.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 from opml_core.config import Settings
+from opml_core.deploy.options import TargetOption, check_options
 from opml_core.errors import DeploymentError
 
 NAME = re.compile(r"^[a-z][a-z0-9-]{2,31}$")
@@ -56,13 +58,28 @@ class DeploymentTarget(ABC):
 
     key: str = ""
     title: str = ""
+    notice: str | None = None  # shown beside the target when choosing it
+    OPTIONS: tuple[TargetOption, ...] = ()
+    can_stop = False  # whether stop() and start() are offered
 
     def __init__(self, settings: Settings):
         self.settings = settings
 
     @abstractmethod
     def deploy(self, name: str, model_name: str, ref: str, *, auth: bool = True,
+               options: dict | None = None,
                progress: Progress = lambda m: None) -> DeploymentInfo: ...
+
+    def check_options(self, given: dict | None) -> dict:
+        """Typed option values, or a DeploymentError naming the option (nothing is sent yet)."""
+        return check_options(self.OPTIONS, given)
+
+    def start(self, name: str) -> DeploymentInfo:
+        raise DeploymentError(f"{self.title} deployments run until deleted; opml cannot start "
+                              "or stop them.")
+
+    def stop(self, name: str) -> DeploymentInfo:
+        return self.start(name)
 
     @abstractmethod
     def update(self, name: str, ref: str, *, progress: Progress = lambda m: None) -> DeploymentInfo: ...

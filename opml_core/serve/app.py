@@ -16,32 +16,22 @@ one-row request). Everything else goes to FastAPI.
 from __future__ import annotations
 
 import json
-import logging
-import itertools
-import re
-import secrets
-import time
 from dataclasses import dataclass
-from datetime import datetime, timezone
 from importlib import metadata
 from pathlib import Path
 
 from fastapi import FastAPI, Request, Response
 
-from opml_core.errors import ScoringError
 from opml_core.scoring.engines import load_scorer
-from opml_core.scoring.payloads import parse_invocations, parse_score, response_body
+from opml_core.scoring.payloads import response_body
+from opml_core.serve.handler import UNAUTHORIZED, answer, too_big
 from opml_core.serve.keys import KeyWatcher
-from opml_core.serve.usage_log import UsageLog, now_iso
+from opml_core.serve.usage_log import UsageLog
 
 SERVER_FILE = "server.json"
 BUNDLE_DIR = "bundle"
-REQUEST_ID = re.compile(r"^[A-Za-z0-9_\-]{1,64}$")
-UNAUTHORIZED = ("Missing or invalid key: send 'Authorization: Bearer <key>' with the "
-                "deployment's primary or secondary key (see the Deploy page).")
 JSON_TYPE = "application/json"
 SCORING_ROUTES = {"/score": "score", "/invocations": "invocations"}
-log = logging.getLogger("opml.serve")
 
 
 @dataclass(frozen=True)
@@ -75,46 +65,15 @@ class Endpoint:
 
     def handle(self, route: str, headers: dict[str, str], body: bytes, size: int) -> tuple[int, bytes, str]:
         """Answer one scoring request: (status, JSON body, request id). Never raises."""
-        started = time.perf_counter()
-        request_id = _new_request_id()
-        client_id = _client_id(headers.get("x-request-id"))
-        status, error, records, result, event = 200, None, None, None, None
-        try:
-            if not self.keys.keys.accepts(headers.get("authorization")):
-                status, error = 401, UNAUTHORIZED
-            elif size > self.limit:
-                raise ScoringError(f"The body is {size / 2**20:.1f} MB; the limit is "
-                                   f"{self.config.max_payload_mb:g} MB. Send smaller batches.")
-            else:
-                event = _event_time(headers.get("x-opml-event-time"))
-                payload = parse_score(body) if route == "score" else \
-                    parse_invocations(body, headers.get("content-type"))
-                records = payload.records
-                result = self.scorer.score_records(records, self.config.max_rows)
-        except ScoringError as exc:
-            status, error = 400, str(exc)
-        except Exception:
-            log.exception("request %s failed", request_id)
-            status, error = 500, "The model failed on this request; the deployment log has details."
-        latency = (time.perf_counter() - started) * 1000
-        when = now_iso()
-        predictions = result.predictions() if result else None
-        self.usage.write({
-            "request_id": request_id, "client_request_id": client_id, "time": when,
-            "event_time": event or when,
-            "deployment": self.config.deployment, "model": self.meta.name,
-            "version": self.meta.version, "route": route, "status": status,
-            "latency_ms": round(latency, 3),
-            "rows": len(records) if isinstance(records, list) else 0, "error": error,
-            "warnings": result.warnings if result else [],
-            "inputs": records if status != 401 else None, "outputs": predictions})
-        if result is None:
-            document = {"error": error, "request_id": request_id}
-        else:
-            document = {"request_id": request_id, "model": self.meta.name,
-                        "version": self.meta.version, "predictions": predictions,
-                        "warnings": result.warnings}
-        return status, response_body(document), request_id
+        refused = None
+        if not self.keys.keys.accepts(headers.get("authorization")):
+            refused = (401, UNAUTHORIZED)
+        elif size > self.limit:
+            refused = (400, too_big(size, self.config.max_payload_mb))
+        done = answer(self.scorer, route, headers, body, deployment=self.config.deployment,
+                      max_rows=self.config.max_rows, refused=refused)
+        self.usage.write(done.record)
+        return done.status, done.body, done.request_id
 
     def authorized(self, header: str | None) -> bool:
         return self.keys.keys.accepts(header)
@@ -214,30 +173,3 @@ def create_asgi(folder: Path) -> FastPath:
     """What the server process runs: the fast path in front of the FastAPI app."""
     app = create_app(folder)
     return FastPath(app, app.state.endpoint)
-
-
-_ID_PREFIX = secrets.token_hex(8)  # random per process, so ids stay unique across restarts
-_ID_COUNTER = itertools.count()
-
-
-def _new_request_id() -> str:
-    """Always the server's own: clients' ids are kept apart, so they can never collide."""
-    return f"{_ID_PREFIX}{next(_ID_COUNTER):016x}"
-
-
-def _client_id(given: str | None) -> str | None:
-    return given if given and REQUEST_ID.match(given) else None
-
-
-def _event_time(value: str | None) -> str | None:
-    """The simulated time a request stands for, as UTC ISO 8601 (no offset means UTC)."""
-    if value is None:
-        return None
-    try:
-        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        raise ScoringError(f"X-Opml-Event-Time {value!r} is not an ISO 8601 time such as "
-                           "2026-01-15T10:00:00Z.") from None
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=timezone.utc)
-    return parsed.astimezone(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")

@@ -20,8 +20,6 @@ import orjson
 
 from opml_core.files import write_atomic
 
-
-
 TAIL_BYTES = 1 << 20
 MODELS_DIR = "_models"
 
@@ -79,18 +77,6 @@ class UsageLog:
         if self._fd is not None:
             os.close(self._fd)
             self._fd = None
-
-
-_SECOND: list = [None, ""]  # the last whole second formatted, reused within that second
-
-
-def now_iso() -> str:
-    """The current UTC time as ISO 8601 with milliseconds (cheap: one format per second)."""
-    now = time.time()
-    second = int(now)
-    if second != _SECOND[0]:
-        _SECOND[0], _SECOND[1] = second, time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(second))
-    return f"{_SECOND[1]}.{int((now - second) * 1000):03d}Z"
 
 
 def recent_records(root: Path, deployment: str, limit: int = 20) -> list[dict]:
