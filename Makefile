@@ -4,13 +4,16 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PIP := $(PY) -m pip --disable-pip-version-check -q
 PORT ?= 8501
+# The Azure scoring package's own environment (Azure ML's inference server and its pins), which
+# azureml-local serves from; the tests use this one, the app builds one in its workspace.
+AZUREML_ENV := .venv-azureml
 
 .PHONY: run test bench java chromium clean-venv
 
 run: java $(VENV)/.runtime
 	$(VENV)/bin/streamlit run app.py --server.port $(PORT)
 
-test: java $(VENV)/.dev chromium
+test: java $(VENV)/.dev $(AZUREML_ENV)/.opml-environment.json chromium
 	$(PY) -m pytest
 
 bench: java $(VENV)/.dev
@@ -46,5 +49,9 @@ chromium:
 	    echo "The browser tests need Chromium: run 'sudo apt-get install -y chromium' (they are skipped until then)."; \
 	  fi; fi
 
+$(AZUREML_ENV)/.opml-environment.json: opml_core/azure/entry/requirements.txt | $(VENV)/.dev
+	$(PY) -m opml_core.azure.environment $(AZUREML_ENV)
+	touch $@
+
 clean-venv:
-	rm -rf $(VENV)
+	rm -rf $(VENV) $(AZUREML_ENV)

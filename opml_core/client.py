@@ -55,6 +55,9 @@ class EndpointClient:
         try:
             document = response.json()
         except ValueError:
+            document = None
+        if not isinstance(document, dict):
             document = {"error": response.text[:500]}
+        request_id = document.get("request_id") if isinstance(document, dict) else None
         return EndpointResponse(response.status_code, document, latency,
-                                response.headers.get("x-request-id"), body)
+                                request_id or response.headers.get("x-request-id"), body)

@@ -25,6 +25,23 @@ def _no_developer_secrets(tmp_path_factory):
     config.SECRETS_FILE = original
 
 
+AZUREML_ENV = ROOT / ".venv-azureml"  # built by `make test` (the Azure package's environment)
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _azure_package_environment():
+    """azureml-local serves from the environment `make test` built, not one per workspace."""
+    import os
+
+    previous = os.environ.get("OPML_AZUREML_LOCAL_ENV")
+    os.environ["OPML_AZUREML_LOCAL_ENV"] = str(AZUREML_ENV)
+    yield
+    if previous is None:
+        os.environ.pop("OPML_AZUREML_LOCAL_ENV", None)
+    else:
+        os.environ["OPML_AZUREML_LOCAL_ENV"] = previous
+
+
 @pytest.fixture(scope="session")
 def spark(tmp_path_factory):
     """The test run's one SparkSession (local[2], few shuffle partitions)."""
@@ -122,12 +139,13 @@ def trained_settings(tmp_path_factory, mlflow_template, spark, bank_small):
 
 
 def delete_deployments(settings: Settings) -> None:
-    """Delete every local deployment of a workspace (a fixture's teardown)."""
+    """Delete every deployment on this machine of a workspace (a fixture's teardown)."""
     from opml_core.deploy import get_target
 
-    target = get_target("local", settings)
-    for info in target.list():
-        target.delete(info.name)
+    for key in ("local", "azureml-local"):
+        target = get_target(key, settings)
+        for info in target.list():
+            target.delete(info.name)
 
 
 @pytest.fixture
@@ -156,7 +174,7 @@ def _no_endpoint_outlives_the_tests(tmp_path_factory):
             cmdline = (entry / "cmdline").read_bytes()
         except OSError:
             continue
-        if b"opml_core.serve" in cmdline and marker in cmdline:
+        if (b"opml_core.serve" in cmdline or b"gunicorn" in cmdline) and marker in cmdline:
             try:
                 os.kill(int(entry.name), signal.SIGKILL)
             except ProcessLookupError:

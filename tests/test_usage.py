@@ -5,6 +5,7 @@ import json
 import pytest
 
 from opml_core import usage
+from opml_core.usage import collect as collecting
 from opml_core.errors import MonitorError
 from opml_core.monitor.context import read_usage_table
 from opml_core.usage import collect_usage
@@ -57,7 +58,7 @@ def test_lines_written_after_a_collect_are_taken_next_time_and_partial_lines_wai
 
 
 def test_a_collect_that_stopped_after_writing_is_finished_by_the_next(spark, logged, monkeypatch):
-    monkeypatch.setattr(usage, "_commit", lambda *a: (_ for _ in ()).throw(RuntimeError("power cut")))
+    monkeypatch.setattr(collecting, "_commit", lambda *a: (_ for _ in ()).throw(RuntimeError("power cut")))
     with pytest.raises(RuntimeError):
         collect_usage(spark, logged)
     monkeypatch.undo()
@@ -67,7 +68,7 @@ def test_a_collect_that_stopped_after_writing_is_finished_by_the_next(spark, log
 
 def test_a_second_collect_at_the_same_time_is_refused(spark, logged):
     folder = logged.workspace.usage / usage.STATE_DIR
-    with usage._exclusive(folder):
+    with collecting._exclusive(folder):
         assert usage.collect_running(logged)["pid"] > 0
         with pytest.raises(MonitorError, match="A collect is already running"):
             collect_usage(spark, logged)

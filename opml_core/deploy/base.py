@@ -106,6 +106,12 @@ class DeploymentTarget(ABC):
     def model_info(self, name: str):
         """The BundleMeta of the model a deployment serves (inputs, classes, metrics)."""
 
+    def recent_requests(self, name: str, limit: int = 20) -> list[dict]:
+        """The newest usage records of a deployment, newest first, from its usage log."""
+        from opml_core.serve.usage_log import recent_records
+
+        return recent_records(self.settings.workspace.usage, name, limit)
+
     def predict(self, name: str, records: list[dict]) -> dict:
         """Score rows through the deployment's endpoint; return the response document."""
         from opml_core.client import EndpointClient

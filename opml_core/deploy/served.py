@@ -107,7 +107,7 @@ class ServedTarget(DeploymentTarget):
                 return self.get(name)
             stop_group(record.pid)  # ours but stuck: replace it
         argv, env = self.command(folder, record)
-        with open(folder / LOG, "ab") as log:
+        with open(self.new_log(name), "ab") as log:
             process = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT,
                                        stdin=subprocess.DEVNULL, start_new_session=True,
                                        cwd=Path(__file__).resolve().parents[2], env=env)
@@ -201,9 +201,18 @@ class ServedTarget(DeploymentTarget):
     def regenerate_key(self, name: str, slot: str):
         return regenerate(self._folder(name), slot)
 
-    def logs(self, name: str, lines: int = 50) -> list[str]:
+    def new_log(self, name: str) -> Path:
+        """The file a server about to start writes its output to."""
+        return self._folder(name) / LOG
+
+    def current_log(self, name: str) -> Path | None:
+        """The file the running (or last) server wrote to, if any."""
         path = self._folder(name) / LOG
-        if not path.is_file():
+        return path if path.is_file() else None
+
+    def logs(self, name: str, lines: int = 50) -> list[str]:
+        path = self.current_log(name)
+        if path is None:
             return []
         with open(path, "rb") as handle:
             handle.seek(max(0, path.stat().st_size - 64 * 1024))

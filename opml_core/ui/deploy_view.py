@@ -8,7 +8,6 @@ from opml_core.deploy import FAILED, RUNNING, STARTING, STOPPED, TARGETS, Deploy
 from opml_core.deploy.snippets import curl_snippet, python_snippet
 from opml_core.registry import list_models, list_versions
 from opml_core.serve.keys import mask
-from opml_core.serve.usage_log import recent_records
 from opml_core.ui.feedback import reporting
 from opml_core.ui.progress import run_with_progress
 from opml_core.ui.widgets import empty_state
@@ -103,7 +102,7 @@ def _keys(target, info: DeploymentInfo, key: str) -> None:
 
 
 def _activity(settings, target, info: DeploymentInfo) -> None:
-    records = recent_records(settings.workspace.usage, info.name, 20)
+    records = target.recent_requests(info.name, 20)
     if records:
         st.dataframe([{"time": r["time"], "status": r["status"], "rows": r["rows"],
                        "latency ms": r["latency_ms"], "error": r.get("error") or ""}

@@ -4,7 +4,8 @@ import pytest
 
 from opml_core.monitor.charts import monitor_html
 from opml_core.monitor.report import run_monitor
-from opml_core.usage import STATE_DIR, _exclusive, collect_usage
+from opml_core.usage import STATE_DIR, collect_usage
+from opml_core.usage.collect import _exclusive
 from tests.monitor.conftest import copy_workspace, days_of, table_rows, write_usage
 
 

@@ -1,8 +1,12 @@
-"""A running local deployment of the module's registered model, on 127.0.0.1."""
+"""Running deployments of the module's registered model on 127.0.0.1: opml's own endpoint
+(``local``) and, for the ``/score`` contract, the Azure package under Azure's inference server
+(``azureml-local``)."""
 
 import pytest
 
 from opml_core.deploy import get_target
+
+SCORING_TARGETS = ["local", "azureml-local"]
 
 
 @pytest.fixture(scope="module")
@@ -15,9 +19,18 @@ def target(trained_settings):
 
 @pytest.fixture(scope="module")
 def endpoint(target):
-    """(info, keys) of a keyed deployment of the champion."""
+    """(info, keys) of a keyed local deployment of the champion."""
     info = target.deploy("bank-champion", "opml-model", "champion")
     return info, target.keys(info.name)
+
+
+@pytest.fixture(scope="module", params=SCORING_TARGETS)
+def scoring(request, trained_settings):
+    """(target, info) of a keyed deployment of the champion on each target that serves /score."""
+    chosen = get_target(request.param, trained_settings)
+    info = chosen.deploy(f"contract-{request.param}", "opml-model", "champion")
+    yield chosen, info
+    chosen.delete(info.name)
 
 
 def bank_row(**changes) -> dict:

@@ -1,8 +1,9 @@
 """Collect what deployments received into Spark SQL tables, incrementally and exactly once.
 
-``collect_usage`` reads the new, complete lines of every usage log (``UsageSource`` readers,
-registered by key: ``local`` reads this workspace's logs; the Azure issue adds one), and appends
-them to two workspace tables:
+``collect_usage`` reads the new, complete records of every usage log (``UsageSource`` readers,
+registered by key in ``sources``: this workspace's logs, azureml-local's printed lines,
+Application Insights traces and Azure ML's data collector), and appends them to two workspace
+tables:
 
 - ``model_requests``: one row per request (id, times, deployment, model, version, route,
   status, latency, rows, error, warnings);
@@ -24,7 +25,6 @@ import os
 import shutil
 import time
 import uuid
-from abc import ABC, abstractmethod
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -35,88 +35,10 @@ from opml_core.config import Settings
 from opml_core.data.tables import MONITORING_TABLES, workspace_lock
 from opml_core.errors import MonitorError
 from opml_core.files import write_atomic
-from opml_core.scoring.engines import BundleMeta
-from opml_core.serve.usage_log import MODELS_DIR
+from opml_core.usage.sources import SOURCES, Chunk, UsageSource, known_models
 
 REQUESTS, INPUTS, LABELS = MONITORING_TABLES
 STATE_DIR = "_collect"
-COPY_BLOCK = 8 << 20
-
-
-@dataclass(frozen=True)
-class Chunk:
-    """New complete lines of one log file: bytes [start, end)."""
-
-    key: str  # "<source>:<path>"
-    path: str
-    start: int
-    end: int
-
-
-class UsageSource(ABC):
-    """Where usage logs live; lists files with their sizes and the models they describe."""
-
-    key = ""
-
-    def __init__(self, settings: Settings):
-        self.settings = settings
-
-    @abstractmethod
-    def files(self) -> list[tuple[str, int]]:
-        """(path, size) of every log file."""
-
-    @abstractmethod
-    def key_of(self, path: str) -> str:
-        """A name for the file that stays the same if the workspace moves."""
-
-    @abstractmethod
-    def models(self) -> list[BundleMeta]:
-        """Descriptions of every model version that wrote records."""
-
-    def read(self, path: str, start: int, end: int, into) -> None:
-        with open(path, "rb") as handle:
-            handle.seek(start)
-            left = end - start
-            while left:
-                block = handle.read(min(COPY_BLOCK, left))
-                if not block:
-                    raise MonitorError(f"{path} shrank while being collected; collect again.")
-                into.write(block)
-                left -= len(block)
-
-    def last_newline(self, path: str, start: int, size: int) -> int:
-        """The end of the last complete line in [start, size), or start if there is none."""
-        with open(path, "rb") as handle:
-            position = size
-            while position > start:
-                step = min(1 << 16, position - start)
-                handle.seek(position - step)
-                block = handle.read(step)
-                found = block.rfind(b"\n")
-                if found >= 0:
-                    return position - step + found + 1
-                position -= step
-        return start
-
-
-class LocalSource(UsageSource):
-    """The logs local deployments write under the workspace's ``usage/`` folder."""
-
-    key = "local"
-
-    def files(self):
-        root = self.settings.workspace.usage
-        return [(str(p), p.stat().st_size) for p in sorted(root.glob("*/date=*/hour=*/*.jsonl"))]
-
-    def key_of(self, path: str) -> str:
-        return str(Path(path).relative_to(self.settings.workspace.usage))
-
-    def models(self):
-        root = self.settings.workspace.usage
-        return [BundleMeta.from_json(p.read_text()) for p in sorted(root.glob(f"*/{MODELS_DIR}/*.json"))]
-
-
-SOURCES: dict[str, type[UsageSource]] = {LocalSource.key: LocalSource}
 
 
 @dataclass(frozen=True)
@@ -128,12 +50,13 @@ class CollectResult:
     files: int
     seconds: float
     message: str
+    problems: tuple[str, ...] = ()  # sources that could not be read this time (collect went on)
 
 
 def collect_usage(spark, settings: Settings, progress: Callable[[str], None] = lambda m: None,
                   sources: list[str] | None = None) -> CollectResult:
     """Append new usage records to model_requests and model_inputs; see the module docstring."""
-    from opml_core.usage_tables import build_tables
+    from opml_core.usage.tables import build_tables
 
     started = time.perf_counter()
     folder = settings.workspace.usage / STATE_DIR
@@ -143,25 +66,31 @@ def collect_usage(spark, settings: Settings, progress: Callable[[str], None] = l
         if unknown:
             raise MonitorError(f"Unknown usage source {unknown[0]!r}; choose among {', '.join(SOURCES)}.")
         readers = [SOURCES[key](settings) for key in (sources or list(SOURCES))]
+        problems = tuple(p for reader in readers for p in reader.sync(progress))
         state = _load_state(folder)
         chunks = _new_chunks(readers, state)
         if not chunks:
-            return CollectResult(0, 0, 0, time.perf_counter() - started, "Nothing new to collect.")
+            return CollectResult(0, 0, 0, time.perf_counter() - started,
+                                 _summary("Nothing new to collect.", problems), problems)
         batch = f"c{datetime.now(timezone.utc):%Y%m%d%H%M%S}-{uuid.uuid4().hex[:6]}"
         staging = folder / "staging" / batch
-        progress(f"Copying new lines from {len(chunks)} log file(s)")
+        progress(f"Copying new records from {len(chunks)} file(s)")
         _copy(readers, chunks, staging / "logs")
         (staging / "pending.json").write_text(json.dumps([vars(c) for c in chunks]))
         progress("Turning records into table rows with Spark")
-        models = [m for reader in readers for m in reader.models()]
-        requests, rows, types = build_tables(spark, staging / "logs", staging, models,
-                                             state.get("types", {}))
+        requests, rows, types = build_tables(spark, staging / "logs", staging,
+                                             known_models(settings), state.get("types", {}))
         progress("Adding them to model_requests and model_inputs")
         (staging / "types.json").write_text(json.dumps(types))
         (staging / "complete").touch()
         _commit(settings, folder, staging)
+    message = f"Collected {requests:,} requests ({rows:,} scored rows)."
     return CollectResult(requests, rows, len({c.path for c in chunks}), time.perf_counter() - started,
-                         f"Collected {requests:,} requests ({rows:,} scored rows).")
+                         _summary(message, problems), problems)
+
+
+def _summary(message: str, problems: tuple[str, ...]) -> str:
+    return message if not problems else f"{message} Not reached this time: {' '.join(problems)}"
 
 
 def collect_running(settings: Settings) -> dict | None:
@@ -238,7 +167,7 @@ def _new_chunks(readers: list[UsageSource], state: dict) -> list[Chunk]:
             key = f"{reader.key}:{reader.key_of(path)}"
             start = state["consumed"].get(key, 0)
             if size > start:
-                end = reader.last_newline(path, start, size)
+                end = reader.end_of_records(path, start, size)
                 if end > start:
                     chunks.append(Chunk(key, path, start, end))
     return chunks

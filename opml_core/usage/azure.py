@@ -1,0 +1,1 @@
+"""Usage sources for Azure deployments (filled in with the Azure targets)."""
