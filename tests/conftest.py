@@ -179,3 +179,31 @@ def _no_endpoint_outlives_the_tests(tmp_path_factory):
                 os.kill(int(entry.name), signal.SIGKILL)
             except ProcessLookupError:
                 pass
+
+
+AZURE_WORKSPACE = {"azure_subscription_id": "11111111-2222-3333-4444-555555555555",
+                   "azure_resource_group": "rg-opml", "azure_workspace": "ws-opml"}
+
+
+@pytest.fixture(scope="module")
+def fake_azure(tmp_path_factory):
+    """The fake cloud at the Azure seam (tests/azure/fake_cloud.py): every Azure call goes to it,
+    and long operations are polled without waiting."""
+    from opml_core.azure.connection import use_client
+    from opml_core.deploy.cloud import CloudTarget
+    from tests.azure.fake_cloud import FakeAzure
+
+    fake = FakeAzure(tmp_path_factory.mktemp("fake-azure"))
+    use_client(fake)
+    original = CloudTarget.poll_s
+    CloudTarget.poll_s = 0.0
+    yield fake
+    CloudTarget.poll_s = original
+    use_client(None)
+    fake.shutdown()
+
+
+@pytest.fixture(scope="module")
+def azure_settings(trained_settings, fake_azure):
+    """The module's trained workspace, connected to the fake Azure ML workspace."""
+    return trained_settings.model_copy(update=AZURE_WORKSPACE)

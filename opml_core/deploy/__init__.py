@@ -4,10 +4,14 @@ Importing this package registers the built-in targets; ``get_target("local", set
 one, ``all_deployments(settings)`` lists every deployment of every target.
 """
 
-from opml_core.deploy import local  # noqa: F401, I001  (registered first: the default target)
-from opml_core.deploy import azureml_local  # noqa: F401, E402  (then the Azure ones)
-from opml_core.deploy.base import (FAILED, RUNNING, STARTING, STOPPED, TARGETS, DeploymentInfo,
-                                   DeploymentTarget, all_deployments, get_target)
+# The order targets register in is the order the Deploy page offers them: this machine first,
+# then the Azure package on this machine, then today's Azure endpoints, then SDK v1's services.
+from opml_core.deploy import local  # noqa: F401, I001
+from opml_core.deploy import azureml_local  # noqa: F401, I001
+from opml_core.deploy import azure_v2  # noqa: F401, I001
+from opml_core.deploy import azure_v1  # noqa: F401, I001
+from opml_core.deploy.base import (FAILED, RUNNING, STARTING, STOPPED, TARGETS, UNREACHABLE,
+                                   DeploymentInfo, DeploymentTarget, all_deployments, get_target)
 
-__all__ = ["FAILED", "RUNNING", "STARTING", "STOPPED", "TARGETS", "DeploymentInfo",
+__all__ = ["FAILED", "RUNNING", "STARTING", "STOPPED", "TARGETS", "UNREACHABLE", "DeploymentInfo",
            "DeploymentTarget", "all_deployments", "get_target"]

@@ -47,19 +47,12 @@ class AzureLocalTarget(ServedTarget):
         return build_package(self.settings, model_name, ref, folder).meta
 
     def command(self, folder: Path, record: ServedRecord):
-        python = ensure_environment(self.settings)
-        model_dir = _model_dir(folder, record)
-        env = {**_clean_environment(), "AML_APP_ROOT": str(folder / PACKAGE / CODE),
-               "AZUREML_ENTRY_SCRIPT": str(folder / PACKAGE / CODE / ENTRY_SCRIPT),
-               "AZUREML_MODEL_DIR": str(model_dir), "AML_APP_INSIGHTS_ENABLED": "false",
-               "HTTP_X_MS_SERVER_VERSION": "azmlinfsrv/1.5.1", "SERVICE_NAME": record.name,
-               "OPML_DEPLOYMENT": record.name, "OPML_KEYS_DIR": str(folder),
-               "OPML_MAX_ROWS": str(self.settings.max_rows_per_request),
-               "OPML_MAX_PAYLOAD_MB": f"{self.settings.max_payload_mb:g}"}
-        argv = [str(python), "-m", self.module, "-b", f"{record.host}:{record.port}", "-w", "1",
-                "--timeout", str(WORKER_TIMEOUT_S), "--access-logfile", "-",
-                "--error-logfile", "-", "--no-control-socket", "--chdir", str(folder), WSGI_APP]
-        return argv, env
+        return inference_server(
+            ensure_environment(self.settings), folder / PACKAGE / CODE, _model_dir(folder, record),
+            record.host, record.port, folder,
+            {"SERVICE_NAME": record.name, "OPML_DEPLOYMENT": record.name, "OPML_KEYS_DIR": str(folder),
+             "OPML_MAX_ROWS": str(self.settings.max_rows_per_request),
+             "OPML_MAX_PAYLOAD_MB": f"{self.settings.max_payload_mb:g}"})
 
     def meta_path(self, folder: Path) -> Path:
         return folder / PACKAGE / MODEL / BUNDLE_META
@@ -90,6 +83,20 @@ class AzureLocalTarget(ServedTarget):
         assembler = Assembler()
         records = [r for r in map(assembler.feed, lines) if r is not None]
         return records[::-1][:limit]
+
+
+def inference_server(python: Path, code: Path, model_dir: Path, host: str, port: int, cwd: Path,
+                     variables: dict) -> tuple[list[str], dict]:
+    """The command and environment that run Azure's inference server for a package's code and
+    model on ``host:port``, as the ``azmlinfsrv`` launcher would (one worker, 300 s timeout)."""
+    env = {**_clean_environment(), "AML_APP_ROOT": str(code),
+           "AZUREML_ENTRY_SCRIPT": str(code / ENTRY_SCRIPT), "AZUREML_MODEL_DIR": str(model_dir),
+           "AML_APP_INSIGHTS_ENABLED": "false", "HTTP_X_MS_SERVER_VERSION": "azmlinfsrv/1.5.1",
+           **variables}
+    argv = [str(python), "-m", "gunicorn", "-b", f"{host}:{port}", "-w", "1",
+            "--timeout", str(WORKER_TIMEOUT_S), "--access-logfile", "-", "--error-logfile", "-",
+            "--no-control-socket", "--chdir", str(cwd), WSGI_APP]
+    return argv, env
 
 
 def _model_dir(folder: Path, record: ServedRecord) -> Path:

@@ -20,6 +20,7 @@ from opml_core.errors import DeploymentError
 
 NAME = re.compile(r"^[a-z][a-z0-9-]{2,31}$")
 RUNNING, STOPPED, STARTING, FAILED = "running", "stopped", "starting", "failed"
+UNREACHABLE = "unreachable"  # a cloud deployment whose state Azure could not tell just now
 Progress = Callable[[str], None]
 
 
