@@ -82,9 +82,17 @@ def parse_config(data: bytes, source: str) -> WorkspaceRef:
     if missing:
         raise ConfigError(f"{source} lacks {', '.join(missing)}; a workspace config.json holds "
                           "subscription_id, resource_group and workspace_name.")
-    checked = load_settings(azure_subscription_id=document["subscription_id"],
-                            azure_resource_group=document["resource_group"],
-                            azure_workspace=document["workspace_name"])
+    try:
+        checked = load_settings(azure_subscription_id=document["subscription_id"],
+                                azure_resource_group=document["resource_group"],
+                                azure_workspace=document["workspace_name"])
+    except ConfigError as exc:
+        text = str(exc).removeprefix("Invalid setting — ")
+        for variable, name in (("OPML_AZURE_SUBSCRIPTION_ID", "subscription_id"),
+                               ("OPML_AZURE_RESOURCE_GROUP", "resource_group"),
+                               ("OPML_AZURE_WORKSPACE", "workspace_name")):
+            text = text.replace(variable, name)
+        raise ConfigError(f"{source} holds a value Azure would not accept: {text}") from None
     return WorkspaceRef(checked.azure_subscription_id, checked.azure_resource_group,
                         checked.azure_workspace, source)
 

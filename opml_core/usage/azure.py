@@ -62,13 +62,13 @@ def mirrored_records(settings: Settings, deployment: str, limit: int = 20) -> li
     return found
 
 
-def track(settings: Settings, deployment: str, source: str, ids: dict) -> None:
-    """Start syncing a new cloud deployment's usage from the time it was created."""
+def track(settings: Settings, deployment: str, source: str, ids: dict,
+          since: datetime | None = None) -> None:
+    """Start syncing a cloud deployment's usage from ``since`` (default: now, its creation)."""
     folder = mirror_folder(settings, deployment, source)
     folder.mkdir(parents=True, exist_ok=True)
-    state = _load(folder)
-    _save(folder, {"since": datetime.now(timezone.utc).isoformat(), **state, "ids": ids,
-                   "deleted": None})
+    start = (since or datetime.now(timezone.utc)).isoformat()
+    _save(folder, {"since": start, **_load(folder), "ids": ids, "deleted": None})
 
 
 def mark_deleted(settings: Settings, deployment: str) -> None:
