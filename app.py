@@ -10,5 +10,6 @@ pages = {
     "Run": [st.Page("app_pages/deploy.py", title="Deploy", icon=":material/cloud_upload:"),
             st.Page("app_pages/predict.py", title="Predict", icon=":material/online_prediction:")],
     "Watch": [st.Page("app_pages/monitor.py", title="Monitor", icon=":material/monitoring:")],
+    "Admin": [st.Page("app_pages/settings.py", title="Settings", icon=":material/settings:")],
 }
 st.navigation(pages).run()

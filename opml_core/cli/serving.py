@@ -13,7 +13,10 @@ def add_commands(commands) -> None:
     d.add_argument("--name", required=True, help="deployment name, e.g. bank-champion")
     d.add_argument("--model", help="registered model (default: OPML_MODEL_NAME)")
     d.add_argument("--version", help="version number or alias to deploy (e.g. champion)")
-    d.add_argument("--target", default="local")
+    d.add_argument("--target", default="local",
+                   help="local, azureml-local, azureml-online, azureml-kubernetes, aci or aks")
+    d.add_argument("--option", action="append", default=[], metavar="NAME=VALUE",
+                   help="a target's option, e.g. cpu_cores=1 or compute=aks-prod (repeatable)")
     d.add_argument("--no-auth", action="store_true", help="accept requests without a key")
     action = d.add_mutually_exclusive_group()
     action.add_argument("--update", metavar="VERSION", help="switch to another version or alias")
@@ -34,6 +37,10 @@ def add_commands(commands) -> None:
     sc.add_argument("--batch-size", type=int, default=500)
     sc.set_defaults(run=_score)
 
+    az = commands.add_parser("azure", help="the Azure ML connection: check it, or use a config.json")
+    az.add_argument("--config", metavar="FILE", help="a workspace config.json to keep and use")
+    az.set_defaults(run=_azure)
+
     sim = commands.add_parser("simulate", help="replay operations rows as traffic over a period")
     sim.add_argument("--deployment", required=True)
     sim.add_argument("--table", help="rows to send (default: the model's operations table)")
@@ -45,11 +52,14 @@ def add_commands(commands) -> None:
 
 
 def _deploy(args) -> dict:
+    from opml_core.cli.common import split_pairs
     from opml_core.config import load_settings
     from opml_core.deploy import get_target
 
     settings = load_settings()
     target = get_target(args.target, settings)
+    if args.option and (args.delete or args.stop or args.start or args.update):
+        raise OpmlError("--option applies to a new deployment only.")
     if args.delete:
         target.delete(args.name)
         return {"deleted": args.name}
@@ -63,8 +73,24 @@ def _deploy(args) -> dict:
         if not args.version:
             raise OpmlError("Say which version or alias to deploy with --version.")
         info = target.deploy(args.name, args.model or settings.model_name, args.version,
-                             auth=not args.no_auth, progress=stderr)
+                             auth=not args.no_auth, options=split_pairs(args.option, "--option"),
+                             progress=stderr)
     return _deployment_json(info, target, show_keys=False)
+
+
+def _azure(args) -> dict:
+    from opml_core.azure.connection import check_connection, describe, save_config
+    from opml_core.config import load_settings
+
+    settings = load_settings()
+    if args.config:
+        path = Path(args.config)
+        if not path.is_file():
+            raise OpmlError(f"There is no file {path}.")
+        save_config(settings, path.read_bytes())
+    info = check_connection(settings)
+    return {"connected": describe(settings), "workspace": info.name, "location": info.location,
+            "signed_in_as": info.credential}
 
 
 def _deployments(args) -> list:

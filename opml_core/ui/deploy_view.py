@@ -1,10 +1,17 @@
-"""The Deploy page's sections: a new deployment form and one card per deployment."""
+"""The Deploy page's sections: a new deployment form and one card per deployment.
+
+Nothing here knows a target: each one's title, notice and options (``TargetOption``) are
+rendered as declared, so a new target appears on the page without touching it.
+"""
 
 from __future__ import annotations
 
 import streamlit as st
 
-from opml_core.deploy import FAILED, RUNNING, STARTING, STOPPED, TARGETS, DeploymentInfo, get_target
+from opml_core.deploy import (FAILED, RUNNING, STARTING, STOPPED, TARGETS, UNREACHABLE,
+                              DeploymentInfo, get_target)
+from opml_core.deploy.cloud import CloudTarget
+from opml_core.deploy.options import INTEGER, TEXT
 from opml_core.deploy.snippets import curl_snippet, python_snippet
 from opml_core.registry import list_models, list_versions
 from opml_core.serve.keys import mask
@@ -13,7 +20,9 @@ from opml_core.ui.progress import run_with_progress
 from opml_core.ui.widgets import empty_state
 
 BADGE = {RUNNING: ":green-badge[● running]", STARTING: ":orange-badge[◐ starting or busy]",
-         STOPPED: ":gray-badge[○ stopped]", FAILED: ":red-badge[✕ failed]"}
+         STOPPED: ":gray-badge[○ stopped]", FAILED: ":red-badge[✕ failed]",
+         UNREACHABLE: ":gray-badge[? state unknown]"}
+SETTINGS_PAGE = "app_pages/settings.py"
 
 
 def version_choices(settings, model: str) -> dict[str, str]:
@@ -32,24 +41,74 @@ def new_deployment(settings) -> None:
     left, right = st.columns(2)
     model = left.selectbox("Model", models, key="deploy.model")
     choices = version_choices(settings, model)
+    if not choices:
+        st.info(f"{model} has no versions left; train or submit one on the Train page.",
+                icon=":material/info:")
+        return
     label = right.selectbox("Version or alias", list(choices), key="deploy.ref")
     ref = choices[label]
     default = f"{model}-{ref if not str(ref).isdigit() else 'v' + str(ref)}".lower().replace("_", "-")
-    left, mid, right = st.columns([2, 1, 1])
-    name = left.text_input("Deployment name", default[:32], key="deploy.name")
-    target = mid.selectbox("Where", list(TARGETS), format_func=lambda k: TARGETS[k].title,
-                           key="deploy.target")
-    auth = right.toggle("Require a key", True, key="deploy.auth",
-                        help="Callers must send the deployment's key, like Azure ML endpoints.")
-    if not auth:
+    left, mid, right = st.columns([2, 2, 1])
+    name = left.text_input("Deployment name", default[:32].rstrip("-"), key="deploy.name")
+    key = mid.selectbox("Where", list(TARGETS), format_func=lambda k: TARGETS[k].title,
+                        key="deploy.target")
+    target = get_target(key, settings)
+    cloud = isinstance(target, CloudTarget)
+    auth = right.toggle("Require a key", True, key="deploy.auth", disabled=cloud,
+                        help="Callers must send the deployment's key, like Azure ML endpoints."
+                        + (" Azure deployments always do." if cloud else ""))
+    if target.notice:
+        st.caption(target.notice)
+    connected = not cloud or _connected(settings)
+    options = target_options(target, f"deploy.options.{key}")
+    if not auth and not cloud:
         st.warning("Without a key, anyone who can reach this port can use the model.",
                    icon=":material/lock_open:")
-    if st.button("Deploy", key="deploy.go", type="primary"):
+    if st.button("Deploy", key="deploy.go", type="primary", disabled=not connected):
         with reporting():
-            info = run_with_progress(f"Deploying {model} {label}", get_target(target, settings).deploy,
-                                     name, model, str(ref), auth=auth)
+            info = run_with_progress(f"Deploying {model} {label}", target.deploy, name, model,
+                                     str(ref), auth=auth or cloud, options=options)
             st.success(f"{info.name} is {info.status} at {info.scoring_uri}",
                        icon=":material/check_circle:")
+
+
+def target_options(target, key: str) -> dict:
+    """One input per option the target declares; returns their values by option key."""
+    if not target.OPTIONS:
+        return {}
+    values = {}
+    columns = st.columns(min(len(target.OPTIONS), 3))
+    for index, option in enumerate(target.OPTIONS):
+        cell = columns[index % len(columns)]
+        widget = f"{key}.{option.key}"
+        label = option.label + (" *" if option.required else "")
+        if option.kind == TEXT:
+            values[option.key] = cell.text_input(label, option.default or "", key=widget,
+                                                 help=option.help or None)
+        else:
+            whole = option.kind == INTEGER
+            cast = int if whole else float
+            values[option.key] = cell.number_input(
+                label, min_value=cast(option.minimum), max_value=cast(option.maximum),
+                value=cast(option.default), step=cast(option.step or 1), key=widget,
+                help=option.help or None)
+    return values
+
+
+def _connected(settings) -> bool:
+    """Whether an Azure workspace is configured; if not, say where to connect one."""
+    from opml_core.azure.connection import NOT_CONNECTED, workspace_ref
+    from opml_core.errors import ConfigError
+
+    try:
+        if workspace_ref(settings) is not None:
+            return True
+        message = NOT_CONNECTED
+    except ConfigError as exc:
+        message = str(exc)
+    st.info(message, icon=":material/cloud_off:")
+    st.page_link(SETTINGS_PAGE, label="Connect to Azure ML", icon=":material/arrow_forward:")
+    return False
 
 
 def deployment_card(settings, info: DeploymentInfo) -> None:
@@ -62,26 +121,36 @@ def deployment_card(settings, info: DeploymentInfo) -> None:
                    + f" · {info.engine} scorer · updated {info.updated}")
         if info.note:
             st.info(info.note, icon=":material/info:")
-        st.code(info.scoring_uri, language="text")
-        if info.status in (STOPPED, FAILED):
+        st.code(info.scoring_uri or "(no scoring address yet)", language="text")
+        if target.can_stop and info.status in (STOPPED, FAILED):
             if st.button("Start", key=f"{key}.start", type="primary"):
                 with reporting():
                     run_with_progress(f"Starting {info.name}", lambda progress: target.start(info.name))
                     st.rerun()
         tabs = st.tabs(["Use it", "Keys", "Requests and log", "Change"])
         with tabs[0]:
-            model = target.model_info(info.name)
-            st.caption("Set OPML_KEY to the deployment's key (Keys tab), then:")
-            st.code(curl_snippet(info, model.inputs), language="bash")
-            st.code(python_snippet(info, model.inputs), language="python")
-            st.caption(f"OpenAPI docs: {info.details.get('docs')} · MLflow-style scoring: "
-                       f"{info.details.get('invocations')}")
-        with tabs[1]:
+            _use_it(target, info)
+        with tabs[1], reporting():
             _keys(target, info, key)
-        with tabs[2]:
+        with tabs[2], reporting():
             _activity(settings, target, info)
         with tabs[3]:
             _change(settings, target, info, key)
+
+
+def _use_it(target, info: DeploymentInfo) -> None:
+    if not info.scoring_uri:
+        st.caption("The snippets appear once Azure gives the deployment its address.")
+        return
+    model = target.model_info(info.name)
+    st.caption("Set OPML_KEY to the deployment's key (Keys tab), then:")
+    st.code(curl_snippet(info, model.inputs), language="bash")
+    st.code(python_snippet(info, model.inputs), language="python")
+    links = {"docs": "OpenAPI docs", "invocations": "MLflow-style scoring",
+             "swagger": "Swagger (Azure's inference server)"}
+    shown = [f"{label}: {info.details[k]}" for k, label in links.items() if info.details.get(k)]
+    if shown:
+        st.caption(" · ".join(shown))
 
 
 def _keys(target, info: DeploymentInfo, key: str) -> None:
@@ -107,6 +176,9 @@ def _activity(settings, target, info: DeploymentInfo) -> None:
         st.dataframe([{"time": r["time"], "status": r["status"], "rows": r["rows"],
                        "latency ms": r["latency_ms"], "error": r.get("error") or ""}
                       for r in records], hide_index=True)
+    elif isinstance(target, CloudTarget):
+        st.caption("Azure keeps what this deployment receives; requests show here once a collect "
+                   "(Monitor page) has brought them back.")
     else:
         st.caption("No requests yet. Send some from the Predict page.")
     st.code("\n".join(target.logs(info.name, 20)) or "(empty log)", language="text")
@@ -120,13 +192,14 @@ def _change(settings, target, info: DeploymentInfo, key: str) -> None:
             run_with_progress(f"Updating {info.name}", target.update, info.name, str(choices[label]))
             st.rerun()
     left, right = st.columns(2)
-    if info.status == RUNNING and left.button("Stop", key=f"{key}.stop"):
+    if target.can_stop and info.status == RUNNING and left.button("Stop", key=f"{key}.stop"):
         with reporting():
             target.stop(info.name)
             st.rerun()
     with right.popover("Delete…"):
         st.write("The endpoint stops and its keys are discarded; its usage history stays for "
-                 "monitoring.")
+                 "monitoring." + (" This deletes it in Azure too." if isinstance(target, CloudTarget)
+                                  else ""))
         typed = st.text_input(f"Type {info.name} to confirm", key=f"{key}.confirm")
         if st.button("Delete this deployment", key=f"{key}.delete", disabled=typed != info.name):
             with reporting():

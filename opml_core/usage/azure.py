@@ -30,7 +30,6 @@ from pathlib import Path
 import orjson
 
 from opml_core.config import Settings
-from opml_core.deploy.records import folders_of, now
 from opml_core.files import write_atomic
 from opml_core.serve.printed import Assembler
 from opml_core.usage.sources import UsageSource, register_source
@@ -76,7 +75,7 @@ def mark_deleted(settings: Settings, deployment: str) -> None:
     for source in (AppInsightsSource.key, CollectorSource.key):
         folder = mirror_folder(settings, deployment, source)
         if (folder / STATE).is_file():
-            _save(folder, {**_load(folder), "deleted": now()})
+            _save(folder, {**_load(folder), "deleted": datetime.now(timezone.utc).isoformat()})
 
 
 class _MirroredSource(UsageSource):
@@ -118,7 +117,7 @@ class _MirroredSource(UsageSource):
 
     def _deployments(self) -> dict[str, dict]:
         """Deployments to sync: every current one of these targets, and deleted ones for a while."""
-        from opml_core.deploy.records import read_record
+        from opml_core.deploy.records import folders_of, read_record  # deploy imports usage
 
         names = {}
         for target in self.targets:

@@ -9,7 +9,7 @@ import pytest
 from tests.app.conftest import open_page, texts
 from tests.conftest import ROOT
 
-PAGES = ["home", "prepare", "train", "deploy", "predict", "monitor"]
+PAGES = ["home", "prepare", "train", "deploy", "predict", "monitor", "settings"]
 
 
 @pytest.mark.parametrize("page", PAGES)
