@@ -19,6 +19,7 @@ test: java $(VENV)/.dev $(AZUREML_ENV)/.opml-environment.json chromium
 bench: java $(VENV)/.dev
 	$(PY) bench/train.py
 	$(PY) bench/scoring.py
+	$(PY) bench/azure_local.py
 	$(PY) bench/monitor.py
 
 $(VENV)/bin/python:

@@ -32,6 +32,8 @@ if st.button("Collect new usage", key="monitor.collect", icon=":material/sync:")
         done = run_with_progress("Collecting usage", collect_usage, spark, settings, spark=spark,
                                  key=("collect", str(settings.home)))
         st.toast(done.message)
+        for problem in done.problems:
+            st.warning(f"Not collected this time: {problem}", icon=":material/cloud_off:")
 
 with reporting():
     report = resources.monitor_report(deployment, window, thresholds, run_classifier)
