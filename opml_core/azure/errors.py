@@ -6,10 +6,14 @@ is not there, a network that does not reach Azure) and quotes the first line of 
 the whole text is in its details. The SDKs raise many classes for one cause (azureml-core's
 ``ProjectSystemException`` for a 403, MSAL's ``ValueError`` for an unknown tenant, a bare
 ``requests.ConnectionError`` offline), so causes are recognised by class name and message.
-The client secret is removed from anything shown.
+The client secret is removed from anything shown. ``quiet`` keeps an SDK's own logging of
+what it raises (or warns about) off the console.
 """
 
 from __future__ import annotations
+
+import logging
+from contextlib import contextmanager
 
 from opml_core.errors import DeploymentError
 
@@ -91,3 +95,15 @@ def _scrub(text: str, settings) -> str:
     if secret is not None and secret.get_secret_value():
         text = text.replace(secret.get_secret_value(), "***")
     return text
+
+
+@contextmanager
+def quiet(logger: str, level: int = logging.CRITICAL):
+    """Raise a logger's level for the block (the SDKs log what they are about to raise)."""
+    chosen = logging.getLogger(logger)
+    previous = chosen.level
+    chosen.setLevel(level)
+    try:
+        yield
+    finally:
+        chosen.setLevel(previous)

@@ -11,12 +11,16 @@ belongs on the v2 online endpoints (``v2.py``).
 
 from __future__ import annotations
 
-import logging
 import warnings
-from contextlib import contextmanager
 
-from opml_core.azure.package import (BASE_IMAGE, ENTRY_SCRIPT, PYTHON_VERSION, ScoringPackage,
-                                     pinned_requirements)
+from opml_core.azure.errors import quiet
+from opml_core.azure.package import (
+    BASE_IMAGE,
+    ENTRY_SCRIPT,
+    PYTHON_VERSION,
+    ScoringPackage,
+    pinned_requirements,
+)
 from opml_core.errors import DeploymentError
 
 SUPPORT_ENDED = ("Azure ML SDK v1 (ACI and AKS web services) is past its end of support "
@@ -83,20 +87,8 @@ def _built(what: str, build):
     from azureml.exceptions import AzureMLException
 
     try:
-        with _quiet():
+        with quiet("azureml"):
             return build()
     except AzureMLException as exc:
         message = getattr(exc, "message", str(exc)).strip()
         raise DeploymentError(f"Azure ML's SDK refused {what}: {message}") from exc
-
-
-@contextmanager
-def _quiet():
-    """Keep the SDK from logging its own validation errors at the console (they are raised)."""
-    logger = logging.getLogger("azureml")
-    level = logger.level
-    logger.setLevel(logging.CRITICAL)
-    try:
-        yield
-    finally:
-        logger.setLevel(level)

@@ -15,8 +15,8 @@ from __future__ import annotations
 
 import logging
 import re
-from contextlib import contextmanager
 
+from opml_core.azure.errors import quiet
 from opml_core.azure.package import BASE_IMAGE, ENTRY_SCRIPT, ScoringPackage
 from opml_core.errors import DeploymentError
 
@@ -45,7 +45,7 @@ def endpoint(name: str, kind: str, options: dict, tags: dict, traffic: dict | No
 
     common = dict(name=check_endpoint_name(name), auth_mode="key", tags=tags,
                   description=f"opml: {tags.get('model')}", traffic=dict(traffic or {}))
-    with _quiet():
+    with quiet("azure.ai.ml", logging.ERROR):
         if kind == KUBERNETES:
             return KubernetesOnlineEndpoint(compute=options["compute"], **common)
         return ManagedOnlineEndpoint(**common)
@@ -55,11 +55,17 @@ def deployment(endpoint_name: str, slot: str, package: ScoringPackage, kind: str
                tags: dict, variables: dict):
     """The deployment entity for one slot, serving ``package``."""
     from azure.ai.ml.constants import AssetTypes
-    from azure.ai.ml.entities import (CodeConfiguration, Environment, KubernetesOnlineDeployment,
-                                      ManagedOnlineDeployment, Model, OnlineRequestSettings)
+    from azure.ai.ml.entities import (
+        CodeConfiguration,
+        Environment,
+        KubernetesOnlineDeployment,
+        ManagedOnlineDeployment,
+        Model,
+        OnlineRequestSettings,
+    )
 
     meta = package.meta
-    with _quiet():
+    with quiet("azure.ai.ml", logging.ERROR):
         common = dict(
             name=slot, endpoint_name=endpoint_name, tags=tags,
             description=f"opml: {meta.name} version {meta.version}",
@@ -79,8 +85,11 @@ def deployment(endpoint_name: str, slot: str, package: ScoringPackage, kind: str
 
 
 def _kubernetes(cls, common: dict, options: dict):
-    from azure.ai.ml.entities import (ResourceRequirementsSettings, ResourceSettings,
-                                      TargetUtilizationScaleSettings)
+    from azure.ai.ml.entities import (
+        ResourceRequirementsSettings,
+        ResourceSettings,
+        TargetUtilizationScaleSettings,
+    )
 
     if options["min_instances"] > options["max_instances"]:
         raise DeploymentError(f"Fewest instances ({options['min_instances']}) cannot be more than "
@@ -98,15 +107,3 @@ def _collector():
 
     return DataCollector(collections={name: DeploymentCollection(enabled="true") for name in COLLECTIONS},
                          rolling_rate="Hour", sampling_rate=1.0)
-
-
-@contextmanager
-def _quiet():
-    """The SDK warns that the data collector is experimental each time one is built."""
-    logger = logging.getLogger("azure.ai.ml")
-    level = logger.level
-    logger.setLevel(logging.ERROR)
-    try:
-        yield
-    finally:
-        logger.setLevel(level)

@@ -20,9 +20,24 @@ from typing import Callable
 from opml_core.azure.connection import azure_client
 from opml_core.azure.errors import explain
 from opml_core.azure.package import ScoringPackage, build_package
-from opml_core.deploy.base import (FAILED, RUNNING, STARTING, UNREACHABLE, DeploymentInfo,
-                                   DeploymentTarget, Progress, validate_name)
-from opml_core.deploy.records import folders_of, missing, new_folder, now, read_record, write_record
+from opml_core.deploy.base import (
+    FAILED,
+    RUNNING,
+    STARTING,
+    UNREACHABLE,
+    DeploymentInfo,
+    DeploymentTarget,
+    Progress,
+    validate_name,
+)
+from opml_core.deploy.records import (
+    folder_of,
+    folders_of,
+    new_folder,
+    now,
+    read_record,
+    write_record,
+)
 from opml_core.errors import DeploymentError, OpmlError
 from opml_core.serve.keys import Keys
 from opml_core.serve.usage_log import UsageLog
@@ -246,14 +261,7 @@ class CloudTarget(DeploymentTarget):
         write_record(folder, {**read_record(folder), **changes, "updated": now()})
 
     def _folder(self, name: str) -> Path:
-        folder = self.root / validate_name(name)
-        try:
-            ours = read_record(folder)["target"] == self.key
-        except (OSError, ValueError, KeyError):
-            ours = False
-        if not ours:
-            raise missing(name)
-        return folder
+        return folder_of(self.root, validate_name(name), self.key)
 
 
 def status_of(word: str | None, running: set[str], starting: set[str]) -> str:

@@ -46,6 +46,18 @@ def folders_of(root: Path, target: str) -> list[Path]:
     return found
 
 
+def folder_of(root: Path, name: str, target: str) -> Path:
+    """The folder of deployment ``name`` if it is ``target``'s; else "no deployment named"."""
+    folder = root / name
+    try:
+        ours = read_record(folder)["target"] == target
+    except (OSError, ValueError, KeyError):
+        ours = False
+    if not ours:
+        raise missing(name)
+    return folder
+
+
 def taken_ports(root: Path) -> set[int]:
     ports = set()
     for folder in root.iterdir() if root.is_dir() else ():

@@ -19,11 +19,26 @@ from abc import abstractmethod
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from opml_core.deploy.base import (FAILED, RUNNING, STARTING, STOPPED, DeploymentInfo,
-                                   DeploymentTarget, Progress, validate_name)
+from opml_core.deploy.base import (
+    FAILED,
+    RUNNING,
+    STARTING,
+    STOPPED,
+    DeploymentInfo,
+    DeploymentTarget,
+    Progress,
+    validate_name,
+)
 from opml_core.deploy.processes import bindable, serves_folder, stop_group
-from opml_core.deploy.records import (folders_of, missing, new_folder, now, read_record,
-                                      taken_ports, write_record)
+from opml_core.deploy.records import (
+    folder_of,
+    folders_of,
+    new_folder,
+    now,
+    read_record,
+    taken_ports,
+    write_record,
+)
 from opml_core.errors import DeploymentError
 from opml_core.serve.keys import new_keys, read_keys, regenerate, write_keys
 from opml_core.serve.usage_log import UsageLog
@@ -224,14 +239,7 @@ class ServedTarget(DeploymentTarget):
         return BundleMeta.from_json(self.meta_path(self._folder(name)).read_text())
 
     def _folder(self, name: str) -> Path:
-        folder = self.root / validate_name(name)
-        try:
-            ours = read_record(folder)["target"] == self.key
-        except (OSError, ValueError, KeyError):
-            ours = False
-        if not ours:
-            raise missing(name)
-        return folder
+        return folder_of(self.root, validate_name(name), self.key)
 
     def _free_port(self) -> int:
         taken = taken_ports(self.root)

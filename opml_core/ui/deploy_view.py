@@ -8,8 +8,16 @@ from __future__ import annotations
 
 import streamlit as st
 
-from opml_core.deploy import (FAILED, RUNNING, STARTING, STOPPED, TARGETS, UNREACHABLE,
-                              DeploymentInfo, get_target)
+from opml_core.deploy import (
+    FAILED,
+    RUNNING,
+    STARTING,
+    STOPPED,
+    TARGETS,
+    UNREACHABLE,
+    DeploymentInfo,
+    get_target,
+)
 from opml_core.deploy.cloud import CloudTarget
 from opml_core.deploy.options import INTEGER, TEXT
 from opml_core.deploy.snippets import curl_snippet, python_snippet

@@ -7,8 +7,15 @@ the rows of ``model_requests`` and ``model_inputs``.
 """
 
 from opml_core.usage import azure, printed  # noqa: F401  (registers their sources)
-from opml_core.usage.collect import (INPUTS, LABELS, REQUESTS, STATE_DIR, CollectResult,
-                                     collect_running, collect_usage)
+from opml_core.usage.collect import (
+                                     INPUTS,
+                                     LABELS,
+                                     REQUESTS,
+                                     STATE_DIR,
+                                     CollectResult,
+                                     collect_running,
+                                     collect_usage,
+)
 from opml_core.usage.sources import SOURCES, UsageSource
 
 __all__ = ["INPUTS", "LABELS", "REQUESTS", "STATE_DIR", "SOURCES", "CollectResult", "UsageSource",

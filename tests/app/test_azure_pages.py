@@ -77,7 +77,7 @@ def test_each_target_deploys_from_the_page_with_its_own_options(connected, fake_
     assert keys.primary not in texts(at.code) and keys.primary[:4] + "••••" in texts(at.code)
 
 
-@pytest.mark.parametrize("target", ["azureml-online", "aci"])
+@pytest.mark.parametrize("target", ["azureml-local", "azureml-online", "aci"])
 def test_predict_and_simulation_work_unchanged_against_an_azure_target(connected, target):
     at = open_page("predict")
     at.selectbox(key="predict.deployment").set_value(f"page-{target}").run()
@@ -88,6 +88,17 @@ def test_predict_and_simulation_work_unchanged_against_an_azure_target(connected
     at.number_input(key="predict.sim.per_day").set_value(4)
     at.button(key="predict.sim.go").click().run()
     assert "Sent 4 requests" in texts(at.success) and "0 failed" in texts(at.success)
+
+
+@pytest.mark.parametrize("target", ["azureml-local", "aci"])
+def test_the_monitor_page_reports_on_what_azure_kept(connected, target):
+    at = open_page("monitor")
+    at.selectbox(key="monitor.deployment").set_value(f"page-{target}")
+    at.button(key="monitor.collect").click().run()
+    assert not at.exception and not [w for w in at.warning if "Not collected" in w.value]
+    cards = texts([*at.error, *at.warning, *at.success, *at.info])
+    assert "**Usage**" in cards and "No usage collected" not in cards
+    assert at.get("plotly_chart")
 
 
 def test_updating_and_deleting_an_azure_deployment_from_its_card(connected, fake_azure):

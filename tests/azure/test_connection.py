@@ -5,9 +5,18 @@ import json
 import pytest
 from pydantic import SecretStr
 
-from opml_core.azure.connection import (DEFAULT_CREDENTIAL, SERVICE_PRINCIPAL, azure_client,
-                                        check_connection, credential_kind, describe, parse_config,
-                                        save_config, use_client, workspace_ref)
+from opml_core.azure.connection import (
+    DEFAULT_CREDENTIAL,
+    SERVICE_PRINCIPAL,
+    azure_client,
+    check_connection,
+    credential_kind,
+    describe,
+    parse_config,
+    save_config,
+    use_client,
+    workspace_ref,
+)
 from opml_core.errors import ConfigError, DeploymentError
 from tests.azure.fake_cloud import FakeAzure, FakeError
 from tests.conftest import AZURE_WORKSPACE

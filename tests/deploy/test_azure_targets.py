@@ -132,11 +132,12 @@ def test_a_failed_update_leaves_the_serving_version_in_place(cloud, fake_azure):
 
 
 def test_simulated_traffic_is_collected_from_azure_exactly_once(cloud, spark):
+    from pyspark.sql import functions as F
+
     from opml_core.client import EndpointClient
     from opml_core.monitor.context import read_usage_table
     from opml_core.predict import SimulationSpec, endpoint_sender, simulate_traffic
     from opml_core.usage import collect_usage
-    from pyspark.sql import functions as F
 
     target, info, _ = cloud
     settings = target.settings

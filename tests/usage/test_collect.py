@@ -5,9 +5,9 @@ import json
 import pytest
 
 from opml_core import usage
-from opml_core.usage import collect as collecting
 from opml_core.errors import MonitorError
 from opml_core.monitor.context import read_usage_table
+from opml_core.usage import collect as collecting
 from opml_core.usage import collect_usage
 from tests.monitor.conftest import copy_workspace, table_rows, write_usage
 
