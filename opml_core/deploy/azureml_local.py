@@ -70,6 +70,14 @@ class AzureLocalTarget(ServedTarget):
         logs = sorted(log_folder(self.settings, validate_name(name)).glob("server-*.log"))
         return logs[-1] if logs else None
 
+    def logs(self, name: str, lines: int = 50) -> list[str]:
+        """The server's own lines; the usage records it printed are shown as requests instead."""
+        from opml_core.serve.printed import MARKER, PART_MARKER
+
+        kept = [line for line in super().logs(name, lines * 20)
+                if MARKER not in line and PART_MARKER not in line]
+        return kept[-lines:]
+
     def recent_requests(self, name: str, limit: int = 20) -> list[dict]:
         """The newest requests the server printed (its log's last megabyte), newest first."""
         from opml_core.serve.printed import Assembler

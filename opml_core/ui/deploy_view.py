@@ -126,7 +126,7 @@ def deployment_card(settings, info: DeploymentInfo) -> None:
         st.markdown(f"### {info.name} {BADGE.get(info.status, info.status)}")
         st.caption(f"{info.model_name} version {info.version}"
                    + (f" (asked for '{info.ref}')" if info.ref != info.version else "")
-                   + f" · {info.engine} scorer · updated {info.updated}")
+                   + f" · {info.engine} scorer · {target.title} · updated {info.updated}")
         if info.note:
             st.info(info.note, icon=":material/info:")
         st.code(info.scoring_uri or "(no scoring address yet)", language="text")

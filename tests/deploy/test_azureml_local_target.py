@@ -105,3 +105,10 @@ def test_deleting_keeps_what_it_printed_for_monitoring(trained_settings, pair):
     assert logs and "opml-usage " in logs[0].read_text()
     with pytest.raises(DeploymentError, match="no deployment named"):
         target.get("short-lived")
+
+
+def test_the_log_shows_the_servers_own_lines_not_the_usage_it_printed(trained_settings, pair):
+    send(trained_settings, pair[1], score_body(ROWS))
+    lines = get_target("azureml-local", trained_settings).logs("twin-azure", 40)
+    assert any("POST /score 200" in line for line in lines)
+    assert not any("opml-usage" in line for line in lines)
