@@ -63,7 +63,7 @@ def build_environment(env: Path, progress: Callable[[str], None] = lambda m: Non
     if is_ready(env):
         return python_of(env)
     env.parent.mkdir(parents=True, exist_ok=True)
-    with open(env.parent / f".{env.name}.lock", "a+") as lock:
+    with open(env.parent / f"{env.name}.lock", "a+") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)  # one build at a time; a second caller waits, then reuses
         if is_ready(env):
             return python_of(env)
