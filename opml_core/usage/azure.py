@@ -39,6 +39,7 @@ STATE = "sync.json"
 OVERLAP = timedelta(minutes=10)  # traces ingested this long before the newest are read again
 PAGE = 5000
 MAX_PAGES = 200
+MAX_PENDING = 1000  # records waiting for pieces; older ones are given up
 KEEP_SYNCING = timedelta(days=2)
 V1_TARGETS, V2_TARGETS = ("aci", "aks"), ("azureml-online", "azureml-kubernetes")
 COLLECTION_PREFIX = "modelDataCollector/{endpoint}/{slot}/opml_usage/"
@@ -161,8 +162,9 @@ class AppInsightsSource(_MirroredSource):
             since = max(t.time for t in page)
         cutoff = newest - OVERLAP
         seen = {item: when for item, when in seen.items() if datetime.fromisoformat(when) >= cutoff}
-        return records, {**state, "since": newest.isoformat(), "seen": seen,
-                         "pending": assembler.pending, "ids": ids}
+        pending = dict(list(assembler.pending.items())[-MAX_PENDING:])  # pieces that never completed
+        return records, {**state, "since": newest.isoformat(), "seen": seen, "pending": pending,
+                         "ids": ids}
 
 
 @register_source
