@@ -29,7 +29,7 @@ with reporting():
     profile = resources.profile(source)
     st.markdown(f"**Loaded {source.label}**")
     prepare_form.profile_section(data, profile)
-    spec = prepare_form.choices_section(data, profile, settings)
+    spec = prepare_form.choices_section(data, profile, settings, source)
     if st.button("Create the tables", key="prepare.create", type="primary"):
         result = run_with_progress("Preparing tables", prepare_tables, resources.spark(),
                                    settings.workspace, data, spec, spark=resources.spark())

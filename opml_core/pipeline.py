@@ -2,9 +2,10 @@
 
 Categorical columns are indexed (values unseen in training go to their own bucket) and one-hot
 encoded; numeric columns are cast to double and missing values imputed with the training
-median; everything is assembled into one ``features`` vector. The same fitted stages transform
-training rows and, later, production inputs, so both get identical treatment. Drift monitoring
-reuses ``build_preprocessing`` for its domain classifier.
+median; a numeric code the dataset card marks as "not applicable" (e.g. ``pdays = 999``) becomes
+a 0/1 flag plus a missing number; everything is assembled into one ``features`` vector. The
+same fitted stages transform training rows and, later, production inputs, so both get identical
+treatment. Drift monitoring reuses ``build_preprocessing`` for its domain classifier.
 """
 
 from __future__ import annotations
@@ -134,8 +135,9 @@ def build_preprocessing(card: DatasetCard, features: list[str] | None = None) ->
     categorical = [f for f in features if card.feature_kinds.get(f) == "categorical"]
     numeric = [f for f in features if card.feature_kinds.get(f) == "numeric"]
     stages = []
+    coded = {c: float(v) for c, v in card.sentinels.items() if c in numeric}
     if numeric:
-        casts = ", ".join(f"CAST(`{c}` AS DOUBLE) AS `{c}{SEPARATOR}num`" for c in numeric)
+        casts = ", ".join(_numeric_casts(c, coded.get(c)) for c in numeric)
         stages.append(SQLTransformer(statement=f"SELECT *, {casts} FROM __THIS__"))
         stages.append(Imputer(inputCols=[f"{c}{SEPARATOR}num" for c in numeric],
                               outputCols=[f"{c}{SEPARATOR}imp" for c in numeric], strategy="median"))
@@ -146,9 +148,25 @@ def build_preprocessing(card: DatasetCard, features: list[str] | None = None) ->
         stages.append(OneHotEncoder(inputCols=[f"{c}{SEPARATOR}idx" for c in categorical],
                                     outputCols=[f"{c}{SEPARATOR}ohe" for c in categorical],
                                     handleInvalid="keep", dropLast=True))
-    assembled = [f"{c}{SEPARATOR}ohe" if c in categorical else f"{c}{SEPARATOR}imp" for c in features]
+    assembled = []
+    for c in features:
+        assembled += [f"{c}{SEPARATOR}ohe"] if c in categorical else [f"{c}{SEPARATOR}imp"]
+        if c in coded:
+            assembled.append(f"{c}{SEPARATOR}na")
     stages.append(VectorAssembler(inputCols=assembled, outputCol=FEATURES, handleInvalid="keep"))
     return stages
+
+
+def _numeric_casts(column: str, code: float | None) -> str:
+    """SQL for one numeric input: a double, and for a sentinel code a 0/1 "not applicable" flag.
+
+    The code itself becomes a missing number (imputed like any other), so the flag carries what
+    the code meant and the number keeps its scale.
+    """
+    if code is None:
+        return f"CAST(`{column}` AS DOUBLE) AS `{column}{SEPARATOR}num`"
+    return (f"CAST(NULLIF(`{column}`, {code!r}) AS DOUBLE) AS `{column}{SEPARATOR}num`, "
+            f"CAST(COALESCE(`{column}` = {code!r}, false) AS DOUBLE) AS `{column}{SEPARATOR}na`")
 
 
 def label_column(card: DatasetCard):

@@ -33,6 +33,8 @@ class DatasetCard:
     display_names: dict[str, str]  # safe name -> readable name
     levels: dict[str, list[str]] = field(default_factory=dict)  # categorical, by frequency
     ranges: dict[str, dict[str, float]] = field(default_factory=dict)  # numeric: min/max/mean
+    sentinels: dict[str, float] = field(default_factory=dict)  # numeric code -> "not applicable"
+    left_out: dict[str, str] = field(default_factory=dict)  # column -> why it is not a feature
     sibling: str | None = None  # the other table of the split
     created_at: str = ""
 

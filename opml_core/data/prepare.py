@@ -33,6 +33,8 @@ class PrepareSpec:
     split: SplitSpec = field(default_factory=SplitSpec)
     skew: SkewSpec | None = None
     replace: bool = False
+    sentinels: dict[str, float] = field(default_factory=dict)  # numeric code -> "not applicable"
+    left_out: dict[str, str] = field(default_factory=dict)  # column -> why it is not a feature
 
 
 @dataclass(frozen=True)
@@ -77,6 +79,7 @@ def prepare_tables(spark, workspace: Workspace, data: LoadedData, spec: PrepareS
     kinds = {c: column_kind(t) for c, t in data.df.dtypes if c != ROW_ID}
     negative = _check_target(data, spec)
     features = _check_features(spec, kinds)
+    codes = _check_sentinels(spec, features, kinds)
     keep = [ROW_ID, *features, spec.target]
     if spec.split.order_column and spec.split.order_column not in keep:
         keep.insert(1, spec.split.order_column)
@@ -87,6 +90,8 @@ def prepare_tables(spark, workspace: Workspace, data: LoadedData, spec: PrepareS
     base = dict(source=data.description, split=_split_record(spec), summary=summary,
                 target=spec.target, positive_class=spec.positive_class, negative_class=negative,
                 features=features, feature_kinds={f: kinds[f] for f in features},
+                sentinels=codes,
+                left_out={c: r for c, r in spec.left_out.items() if c not in features},
                 spark_types=dict(labelled.dtypes),
                 display_names={c: data.display(c) for c in keep},
                 created_at=datetime.now(timezone.utc).isoformat(timespec="seconds"))
@@ -162,6 +167,25 @@ def _check_features(spec: PrepareSpec, kinds: dict[str, str]) -> list[str]:
             "column); leave it out of the features."
         )
     return features
+
+
+def _check_sentinels(spec: PrepareSpec, features: list[str], kinds: dict[str, str]) -> dict:
+    codes = {}
+    for column, value in spec.sentinels.items():
+        if column not in features:
+            continue  # a code of a column left out changes nothing
+        if kinds.get(column) != NUMERIC:
+            raise DataError(f"{column!r} is not a numeric column, so it has no numeric code to "
+                            "treat as 'not applicable'.")
+        try:
+            code = float(value)
+        except (TypeError, ValueError):
+            raise DataError(f"The 'not applicable' code of {column!r} must be a number "
+                            f"(got {value!r}).") from None
+        if code != code or code in (float("inf"), float("-inf")):
+            raise DataError(f"The 'not applicable' code of {column!r} must be a finite number.")
+        codes[column] = code
+    return codes
 
 
 def _split_record(spec: PrepareSpec) -> dict:

@@ -22,7 +22,11 @@ import numpy as np
 
 from opml_core.scoring.compiled import Block, CompiledPipeline, Ensemble, Linear
 
-_CAST = re.compile(r"CAST\(`([^`]+)` AS DOUBLE\) AS `([^`]+)`", re.IGNORECASE)
+_NUMBER = r"(-?[0-9]+(?:\.[0-9]+)?(?:[eE][-+]?[0-9]+)?)"
+_ITEM = re.compile(r"CAST\(`([^`]+)` AS DOUBLE\) AS `([^`]+)`"
+                   r"|CAST\(NULLIF\(`([^`]+)`, " + _NUMBER + r"\) AS DOUBLE\) AS `([^`]+)`"
+                   r"|CAST\(COALESCE\(`([^`]+)` = " + _NUMBER + r", false\) AS DOUBLE\) AS `([^`]+)`",
+                   re.IGNORECASE)
 MAX_CATEGORIES = 64
 
 
@@ -71,14 +75,29 @@ def _data(path: Path, folder: str = "data"):
 
 
 def _sql(statement: str, sources: dict) -> None:
+    """Casts to double, and a sentinel code as a missing number plus a 0/1 flag (pipeline.py)."""
     normalised = " ".join(statement.split())
-    casts = _CAST.findall(normalised)
-    rebuilt = "SELECT *, " + ", ".join(f"CAST(`{a}` AS DOUBLE) AS `{b}`" for a, b in casts) + \
-        " FROM __THIS__"
-    if not casts or rebuilt.lower() != normalised.lower():
+    items = [m.groups() for m in _ITEM.finditer(normalised)]
+    rebuilt = "SELECT *, " + ", ".join(_item_sql(*i) for i in items) + " FROM __THIS__"
+    if not items or rebuilt.lower() != normalised.lower():
         raise UnsupportedStage(f"SQLTransformer '{statement[:80]}'")
-    for source, output in casts:
-        sources[output] = {"kind": "numeric", "column": _root(source, sources)}
+    for plain, plain_out, coded, code, coded_out, flagged, flag_code, flag_out in items:
+        if plain:
+            sources[plain_out] = {"kind": "numeric", "column": _root(plain, sources)}
+        elif coded:
+            sources[coded_out] = {"kind": "numeric", "column": _root(coded, sources),
+                                  "sentinel": float(code)}
+        else:
+            sources[flag_out] = {"kind": "flag", "column": _root(flagged, sources),
+                                 "sentinel": float(flag_code)}
+
+
+def _item_sql(plain, plain_out, coded, code, coded_out, flagged, flag_code, flag_out) -> str:
+    if plain:
+        return f"CAST(`{plain}` AS DOUBLE) AS `{plain_out}`"
+    if coded:
+        return f"CAST(NULLIF(`{coded}`, {code}) AS DOUBLE) AS `{coded_out}`"
+    return f"CAST(COALESCE(`{flagged}` = {flag_code}, false) AS DOUBLE) AS `{flag_out}`"
 
 
 def _imputer(path: Path, params: dict, sources: dict) -> None:
@@ -127,7 +146,8 @@ def _assemble(inputs: list[str], sources: dict) -> tuple[list[Block], int]:
         origin = sources.get(name, {"kind": "numeric", "column": name})
         size = origin.get("size", 1)
         blocks.append(Block(column=origin["column"], kind=origin["kind"], offset=offset, size=size,
-                            surrogate=origin.get("surrogate"), labels=origin.get("labels", []),
+                            surrogate=origin.get("surrogate"), sentinel=origin.get("sentinel"),
+                            labels=origin.get("labels", []),
                             keep_invalid=origin.get("keep_invalid", True),
                             category_size=origin.get("category_size", 0),
                             drop_last=origin.get("drop_last", True)))

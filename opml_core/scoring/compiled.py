@@ -24,10 +24,11 @@ class Block:
     """One assembler input: a numeric column (1 slot) or a categorical column (its slots)."""
 
     column: str
-    kind: str  # "numeric" | "onehot" | "index"
+    kind: str  # "numeric" | "flag" (1.0 where the value is the sentinel) | "onehot" | "index"
     offset: int
     size: int
     surrogate: float | None = None  # numeric: value used for null/NaN (None: keep NaN)
+    sentinel: float | None = None  # numeric: a code read as missing; flag: the code it marks
     labels: list[str] = field(default_factory=list)  # categorical: index order
     keep_invalid: bool = True  # unseen/null categories go to index len(labels)
     category_size: int = 0  # onehot: categories the encoder knew (labels + unseen bucket)
@@ -77,7 +78,7 @@ class CompiledPipeline:
 
     @property
     def columns(self) -> list[str]:
-        return [b.column for b in self.blocks]
+        return list(dict.fromkeys(b.column for b in self.blocks))
 
     def features(self, columns: dict[str, list]) -> tuple[np.ndarray, dict[str, int]]:
         """The assembled feature matrix, and how many unseen categories each column had."""
@@ -136,11 +137,14 @@ class _Plan:
     """How to turn columns into the feature matrix with a handful of numpy calls."""
 
     def __init__(self, blocks: list[Block]):
-        numeric = [b for b in blocks if b.kind == "numeric"]
+        numeric = [b for b in blocks if b.kind in ("numeric", "flag")]
         self.numeric = [b.column for b in numeric]
         self.numeric_offsets = np.array([b.offset for b in numeric], dtype=np.int64)
         self.surrogates = np.array([np.nan if b.surrogate is None else b.surrogate for b in numeric])
-        coded = [b for b in blocks if b.kind != "numeric"]
+        # sentinel codes: (position among numeric blocks, code, True for the 0/1 flag)
+        self.codes = [(i, b.sentinel, b.kind == "flag") for i, b in enumerate(numeric)
+                      if b.sentinel is not None]
+        coded = [b for b in blocks if b.kind not in ("numeric", "flag")]
         self.coded = [(b.column, {label: i for i, label in enumerate(b.labels)}, len(b.labels))
                       for b in coded]
         self.strict = {b.column: b.labels for b in coded if not b.keep_invalid}
@@ -148,7 +152,8 @@ class _Plan:
         self.onehot = np.array([b.kind == "onehot" for b in coded])
         self.offsets = np.array([b.offset for b in coded], dtype=np.int64)[:, None]
         self.sizes = np.array([b.size if b.kind == "onehot" else 0 for b in coded], dtype=np.int64)[:, None]
-        self.numeric_one = list(zip(self.numeric, self.numeric_offsets.tolist(), self.surrogates.tolist()))
+        self.numeric_one = list(zip(self.numeric, self.numeric_offsets.tolist(), self.surrogates.tolist(),
+                                    [(b.sentinel, b.kind == "flag") for b in numeric]))
         self.coded_one = list(zip(self.coded, self.offsets[:, 0].tolist(), self.sizes[:, 0].tolist(),
                                   self.onehot.tolist()))
 
@@ -160,6 +165,9 @@ class _Plan:
         matrix = np.zeros((rows, width))
         if self.numeric:
             values = np.array([columns[c] for c in self.numeric], dtype=float)
+            for i, code, flag in self.codes:
+                hit = values[i] == code
+                values[i] = hit.astype(float) if flag else np.where(hit, np.nan, values[i])
             missing = np.isnan(values)
             if missing.any():
                 values = np.where(missing, self.surrogates[:, None], values)
@@ -184,10 +192,12 @@ class _Plan:
     def _assemble_one(self, columns: dict[str, list], width: int) -> tuple[np.ndarray, dict[str, int]]:
         """The same matrix for a single row, in plain Python (numpy calls cost more here)."""
         row = [0.0] * width
-        for name, offset, surrogate in self.numeric_one:
+        for name, offset, surrogate, (code, flag) in self.numeric_one:
             value = columns[name][0]
             if value is None:
                 value = np.nan
+            if code is not None:
+                value = float(value == code) if flag else (np.nan if value == code else value)
             row[offset] = surrogate if value != value and surrogate == surrogate else value
         unseen = {}
         for (name, lookup, miss), offset, size, onehot in self.coded_one:

@@ -11,12 +11,14 @@ import streamlit as st
 from opml_core.data import (DataProfile, LoadedData, PrepareSpec, SkewSpec, SplitSpec, preview_rows,
                             stage_upload)
 from opml_core.data.card import CATEGORICAL, NUMERIC
+from opml_core.data.guards import ColumnReview
 from opml_core.data.inspect import DELIMITERS, check_size
 from opml_core.data.profile import DATETIME
 from opml_core.data.split import OPERATORS
 from opml_core.data.tables import list_tables, table_exists
 from opml_core.datasets import BANK_MARKETING
 from opml_core import charts
+from opml_core.ui import resources
 from opml_core.ui.feedback import reporting
 from opml_core.ui.state import SourceRef
 from opml_core.ui.widgets import citation, metric_row, plot
@@ -86,8 +88,9 @@ def profile_section(data: LoadedData, profile: DataProfile) -> None:
     plot(charts.distribution(profile.column(chosen)), key="prepare.chart")
 
 
-def choices_section(data: LoadedData, profile: DataProfile, settings) -> PrepareSpec | None:
-    """Target, positive class, features, split, skew and table names."""
+def choices_section(data: LoadedData, profile: DataProfile, settings,
+                    data_source: SourceRef) -> PrepareSpec | None:
+    """Target, positive class, features (guarded), split, skew and table names."""
     usable = [c.name for c in profile.columns if c.kind in (NUMERIC, CATEGORICAL)]
     two_valued = [c.name for c in profile.columns if len(c.levels) == 2] or usable
     default_target = (data.bundled.target if data.bundled else
@@ -102,7 +105,8 @@ def choices_section(data: LoadedData, profile: DataProfile, settings) -> Prepare
     positive = st.selectbox("Positive class (the outcome you want to predict)", levels or ["—"],
                             index=levels.index(preferred) if preferred in levels else 0,
                             key="prepare.positive")
-    features = _features(data, usable, target)
+    review = resources.column_review(data_source, target, str(positive))
+    features, sentinels = _features(data, usable, target, review)
     split, skew = _split(data, profile)
     st.subheader("4. Name the tables")
     base = data.suggested_name if not data.card else data.suggested_name.removesuffix("_train")
@@ -115,21 +119,40 @@ def choices_section(data: LoadedData, profile: DataProfile, settings) -> Prepare
         st.warning(f"{' and '.join(taken)} already exist{'s' if len(taken) == 1 else ''}: "
                    "tick the box to replace them, or choose other names.", icon=":material/warning:")
         replace = st.checkbox("Yes, replace the existing tables", key="prepare.replace")
-    return PrepareSpec(target, str(positive), features, training, operations, split, skew, replace)
+    return PrepareSpec(target, str(positive), features, training, operations, split, skew, replace,
+                       sentinels, review.left_out)
 
 
-def _features(data: LoadedData, usable: list[str], target: str) -> list[str]:
+def _features(data: LoadedData, usable: list[str], target: str,
+              review: ColumnReview) -> tuple[list[str], dict[str, float]]:
     st.subheader("2. Choose the inputs")
-    excluded = data.bundled.excluded_by_default if data.bundled else {}
     candidates = [c for c in usable if c != target]
-    default = data.card.features if data.card else [c for c in candidates if c not in excluded]
+    left_out = {c: r for c, r in review.left_out.items() if c in candidates}
+    default = data.card.features if data.card else [c for c in candidates if c not in left_out]
     features = st.multiselect("Features the model may use", candidates,
                               default=[c for c in default if c in candidates],
                               format_func=data.display, key="prepare.features")
-    for column, reason in excluded.items():
-        if column not in features:
-            st.caption(f"**{data.display(column)}** is left out by default: {reason}")
-    return features
+    if left_out:
+        with st.container(border=True):
+            st.markdown(":material/shield: **Left out by default** (add them back above if "
+                        "you are sure):")
+            for column, reason in left_out.items():
+                added = " — *you added it back*" if column in features else ""
+                st.markdown(f"- **{data.display(column)}**: {reason}{added}")
+    sentinels = {}
+    codes = {c: s for c, s in review.sentinels.items() if c in features}
+    if codes:
+        with st.container(border=True):
+            st.markdown(":material/rule: **Codes that mean 'not applicable'**")
+            for column, sentinel in codes.items():
+                st.markdown(sentinel.describe(data.display(column)))
+                if st.checkbox(f"Treat {sentinel.value:g} in {data.display(column)} as 'not "
+                               "applicable' (recommended)", value=True,
+                               key=f"prepare.sentinel.{column}",
+                               help="The model gets a yes/no 'not applicable' flag and the "
+                                    "number is treated as missing; the endpoint does the same."):
+                    sentinels[column] = sentinel.value
+    return features, sentinels
 
 
 def _split(data: LoadedData, profile: DataProfile) -> tuple[SplitSpec, SkewSpec | None]:

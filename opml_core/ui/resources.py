@@ -79,6 +79,23 @@ def profile(source: SourceRef):
         return _profile(source, str(settings().home))
 
 
+@st.cache_data(show_spinner=False, max_entries=16)
+def _review(source: SourceRef, home: str, target: str, positive: str):
+    from opml_core.data.guards import review_columns
+
+    loaded_data = _loaded(source, home)
+    known = loaded_data.bundled.excluded_by_default if loaded_data.bundled else {}
+    known = {**known, **(loaded_data.card.left_out if loaded_data.card else {})}
+    return review_columns(loaded_data.df, _profile(source, home), target, positive, known)
+
+
+def column_review(source: SourceRef, target: str, positive: str):
+    """Columns to leave out by default, with reasons, and sentinel codes, for this target."""
+    profile(source)
+    with st.spinner("Checking every column for leakage, IDs and codes…"):
+        return _review(source, str(settings().home), target, positive)
+
+
 @st.cache_data(show_spinner=False, max_entries=32)
 def evaluation(run_id: str, tracking_uri: str):
     from opml_core.registry import load_evaluation

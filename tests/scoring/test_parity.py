@@ -1,4 +1,5 @@
-"""The compiled scorer equals Spark's transform on every bundled row, for each model kind."""
+"""The compiled scorer equals Spark's transform on every bundled row, for each model kind
+(and with a numeric code read as "not applicable")."""
 
 import numpy as np
 import pytest
@@ -37,15 +38,18 @@ def parity_workspace(tmp_path_factory, mlflow_template, spark, bank_small):
     return settings
 
 
-@pytest.mark.parametrize("kind", list(MODELS))
+@pytest.mark.parametrize("kind, codes", [*((k, {}) for k in MODELS),
+                                         ("gbt", {"pdays": 999.0}),
+                                         ("logistic_regression", {"pdays": 999.0})])
 def test_compiled_probabilities_match_spark_on_every_row(spark, parity_workspace, all_rows, kind,
-                                                         tmp_path):
+                                                         codes, tmp_path):
     from pyspark.ml import Pipeline
     from pyspark.ml.functions import vector_to_array
 
     from opml_core.data import read_table
 
     card = read_card(parity_workspace.workspace, "bank_train")
+    card.sentinels = codes  # pdays = 999 read as "not applicable": a flag and a missing number
     params = {**MODELS[kind], **({"seed": 1} if kind != "logistic_regression" else {})}
     training = read_table(spark, parity_workspace.workspace, "bank_train").withColumn("label", label_column(card))
     model = Pipeline(stages=[*build_preprocessing(card), estimator_spec(kind).build(params)]).fit(training)
