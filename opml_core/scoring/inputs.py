@@ -96,6 +96,12 @@ def unseen_warnings(unseen: dict[str, int], schema: InputSchema) -> list[str]:
 _ABSENT = object()
 
 
+def _shown(value) -> str:
+    """A value as it appears in a message: its repr, cut short."""
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "…"
+
+
 def _normalise(records: list, schema: InputSchema) -> tuple[list[dict], set[str]]:
     aliases, rows, extras = schema.aliases, [], set()
     for number, record in enumerate(records):
@@ -121,17 +127,18 @@ def _numbers(values: list, column: InputColumn) -> tuple[list[float], int]:
             missing += 1
             continue
         if isinstance(value, bool) or not isinstance(value, (int, float, str)):
-            raise ScoringError(f"{column.display!r} must be a number; row {number} has {value!r}.")
+            raise ScoringError(f"{column.display!r} must be a number; row {number} has "
+                               f"{_shown(value)}.")
         try:
             parsed = float(value)
         except ValueError:
             raise ScoringError(f"{column.display!r} must be a number; row {number} has "
-                               f"{value!r}.") from None
+                               f"{_shown(value)}.") from None
         if math.isnan(parsed):
             missing += 1
         elif math.isinf(parsed):
             raise ScoringError(f"{column.display!r} must be a finite number; row {number} has "
-                               f"{value!r}.")
+                               f"{_shown(value)}.")
         out.append(parsed)
     return out, missing
 
@@ -141,5 +148,5 @@ def _texts(values: list, column: InputColumn) -> list[str | None]:
         if value is not None and not isinstance(value, str):
             example = f" such as {column.levels[0]!r}" if column.levels else ""
             raise ScoringError(f"{column.display!r} must be text{example}; row {number} has "
-                               f"{value!r}.")
+                               f"{_shown(value)}.")
     return values

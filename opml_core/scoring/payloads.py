@@ -37,7 +37,7 @@ def parse_score(body: bytes) -> Payload:
         data = document["data"]
         if isinstance(data, dict):
             return Payload(_split(data, "data"), "data")
-        return Payload(data, "data")
+        return Payload(_rows(data, "data"), "data")
     if isinstance(document, dict) and "input_data" in document:
         return Payload(_split(document["input_data"], "input_data"), "input_data")
     raise ScoringError('Send rows as {"data": [{"column": value, …}, …]} or '
@@ -61,7 +61,7 @@ def parse_invocations(body: bytes, content_type: str | None) -> Payload:
         return Payload(_split(data, key), key)
     if key in ("inputs", "instances") and isinstance(data, dict):
         return Payload(_columns_to_records(data, key), key)
-    return Payload(data, key)
+    return Payload(_rows(data, key), key)
 
 
 def score_body(records: list[dict], format: str = "data") -> bytes:
@@ -101,11 +101,38 @@ def _json(body: bytes):
         raise ScoringError(f"The body is not valid JSON ({exc}).") from None
 
 
+def _rows(data, key: str) -> list:
+    """A list of row objects; anything else is refused naming what came instead."""
+    if not isinstance(data, list):
+        raise ScoringError(f'"{key}" must be a list of rows such as [{{"age": 41, …}}]; it is '
+                           f"{_kind(data)}.")
+    return data
+
+
+def _kind(value) -> str:
+    names = {str: "text", bool: "true/false", int: "a number", float: "a number", dict: "an object",
+             list: "a list", type(None): "null"}
+    return names.get(type(value), type(value).__name__)
+
+
+def _names(columns: list, key: str) -> None:
+    for number, name in enumerate(columns):
+        if not isinstance(name, str):
+            raise ScoringError(f'Column {number} of "{key}" is {_kind(name)} ({name!r}); column '
+                               "names must be text such as \"age\".")
+    seen = set()
+    for name in columns:
+        if name in seen:
+            raise ScoringError(f'Column {name!r} appears twice in "{key}"; name each column once.')
+        seen.add(name)
+
+
 def _split(data, key: str) -> list[dict]:
     if not isinstance(data, dict) or not isinstance(data.get("columns"), list) \
             or not isinstance(data.get("data"), list):
         raise ScoringError(f'"{key}" needs "columns" (a list of names) and "data" (a list of rows).')
     columns = data["columns"]
+    _names(columns, key)
     records = []
     for number, row in enumerate(data["data"]):
         if not isinstance(row, list) or len(row) != len(columns):
@@ -129,11 +156,37 @@ def _csv(body: bytes) -> list[dict]:
         text = body.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise ScoringError("The CSV body is not UTF-8 text.") from None
-    rows = list(csv.reader(io.StringIO(text)))
+    reader = csv.reader(io.StringIO(text), strict=True)
+    rows = []
+    try:
+        for row in reader:
+            rows.append(row)
+    except csv.Error as exc:
+        raise ScoringError(_csv_problem(exc, reader.line_num)) from None
     if len(rows) < 2:
         raise ScoringError("The CSV body needs a header line and at least one row.")
     header = rows[0]
-    return [{k: (None if v == "" else v) for k, v in zip(header, row)} for row in rows[1:] if row]
+    _names(header, "CSV header")
+    records = []
+    for number, row in enumerate(rows[1:]):
+        if not row:
+            continue
+        if len(row) != len(header):
+            raise ScoringError(f"CSV row {number} has {len(row)} fields for {len(header)} columns "
+                               f"({', '.join(header)}); quote values that hold commas.")
+        records.append({k: (None if v == "" else v) for k, v in zip(header, row)})
+    return records
+
+
+def _csv_problem(exc: csv.Error, line: int) -> str:
+    text = str(exc)
+    if "field larger than field limit" in text:
+        return (f"CSV line {line} has a value longer than {csv.field_size_limit():,} characters; "
+                "no model input is that long. Check the quoting of that line.")
+    if "unexpected end of data" in text or "EOF" in text:
+        return (f"The CSV body ends inside a quoted value opened at or before line {line}; "
+                "close every \" you open.")
+    return f"CSV line {line} cannot be read ({text}); check its quoting."
 
 
 def _to_split(records: list[dict]) -> dict:

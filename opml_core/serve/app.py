@@ -24,7 +24,7 @@ from fastapi import FastAPI, Request, Response
 
 from opml_core.scoring.engines import load_scorer
 from opml_core.scoring.payloads import response_body
-from opml_core.serve.handler import UNAUTHORIZED, answer, too_big
+from opml_core.serve.handler import TOO_BIG, UNAUTHORIZED, answer, too_big
 from opml_core.serve.keys import KeyWatcher
 from opml_core.serve.usage_log import UsageLog
 
@@ -69,7 +69,7 @@ class Endpoint:
         if not self.keys.keys.accepts(headers.get("authorization")):
             refused = (401, UNAUTHORIZED)
         elif size > self.limit:
-            refused = (400, too_big(size, self.config.max_payload_mb))
+            refused = (TOO_BIG, too_big(size, self.config.max_payload_mb))
         done = answer(self.scorer, route, headers, body, deployment=self.config.deployment,
                       max_rows=self.config.max_rows, refused=refused)
         self.usage.write(done.record)

@@ -25,6 +25,7 @@ from opml_core.scoring.payloads import parse_invocations, parse_score, response_
 
 REQUEST_ID = re.compile(r"^[A-Za-z0-9_\-]{1,64}$")
 EVENT_TIME_HEADER = "x-opml-event-time"
+TOO_BIG = 413
 MODEL_FAULT = "The model failed on this request; the deployment log has details."
 UNAUTHORIZED = ("Missing or invalid key: send 'Authorization: Bearer <key>' with the "
                 "deployment's primary or secondary key (see the Deploy page).")
@@ -109,12 +110,16 @@ def event_time(value: str | None) -> str | None:
         return None
     try:
         parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        if parsed.tzinfo is None:
+            parsed = parsed.replace(tzinfo=timezone.utc)
+        utc = parsed.astimezone(timezone.utc)
     except ValueError:
-        raise ScoringError(f"X-Opml-Event-Time {value!r} is not an ISO 8601 time such as "
+        raise ScoringError(f"X-Opml-Event-Time {value[:64]!r} is not an ISO 8601 time such as "
                            "2026-01-15T10:00:00Z.") from None
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=timezone.utc)
-    return parsed.astimezone(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    except OverflowError:
+        raise ScoringError(f"X-Opml-Event-Time {value[:64]!r} falls outside the calendar once "
+                           "moved to UTC; send a time between years 1 and 9999.") from None
+    return utc.isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 _SECOND: list = [None, ""]  # the last whole second formatted, reused within that second

@@ -31,9 +31,10 @@ class Keys:
     def accepts(self, header: str | None) -> bool:
         if not self.required:
             return True
-        if not header or not header.startswith("Bearer "):
+        scheme, _, given = (header or "").strip().partition(" ")
+        if scheme.lower() != "bearer" or not given.strip():
             return False
-        given = header[7:].strip().encode()
+        given = given.strip().encode("utf-8", "surrogateescape")
         return any(hmac.compare_digest(given, key.encode()) for key in (self.primary, self.secondary))
 
 

@@ -42,7 +42,7 @@ class UsageLog:
         hour = int(time.time() // 3600)
         if hour != self._hour:
             self._open(datetime.fromtimestamp(hour * 3600, timezone.utc), hour)
-        line = orjson.dumps(record, option=orjson.OPT_SERIALIZE_NUMPY) + b"\n"
+        line = orjson.dumps(record, option=orjson.OPT_SERIALIZE_NUMPY | orjson.OPT_NON_STR_KEYS) + b"\n"
         view = memoryview(line)
         try:
             while view:

@@ -53,3 +53,42 @@ def test_malformed_invocations_say_what_is_expected(body, content_type, message)
 def test_an_unknown_score_shape_shows_both_accepted_shapes():
     with pytest.raises(ScoringError, match='"data"'):
         parse_score(b'{"rows": [1]}')
+
+
+@pytest.mark.parametrize("columns", [[1], [None], [True], [[1]], [{"a": 1}]])
+def test_column_names_that_are_not_text_are_refused_naming_the_column(columns):
+    body = orjson.dumps({"input_data": {"columns": columns, "data": [[1]]}})
+    with pytest.raises(ScoringError, match="Column 0 of \"input_data\" is .*names must be text"):
+        parse_score(body)
+
+
+def test_a_column_named_twice_is_refused():
+    body = orjson.dumps({"dataframe_split": {"columns": ["age", "age"], "data": [[1, 2]]}})
+    with pytest.raises(ScoringError, match="'age' appears twice"):
+        parse_invocations(body, "application/json")
+
+
+@pytest.mark.parametrize("body,message", [
+    (b'{"data": "hello"}', '"data" must be a list of rows .* it is text'),
+    (b'{"data": 3}', "it is a number"),
+    (b'{"data": null}', "it is null"),
+])
+def test_data_that_is_not_a_list_of_rows_says_what_came_instead(body, message):
+    with pytest.raises(ScoringError, match=message):
+        parse_score(body)
+
+
+def test_mlflow_records_that_are_not_a_list_say_so():
+    with pytest.raises(ScoringError, match='"dataframe_records" must be a list'):
+        parse_invocations(b'{"dataframe_records": "x"}', "application/json")
+
+
+@pytest.mark.parametrize("body,message", [
+    (b'age,job\n41,"admin.\n30,student\n', "ends inside a quoted value"),
+    (b"age,job\n41,admin.,extra\n", "CSV row 0 has 3 fields for 2 columns"),
+    (b"age,job\n41\n", "CSV row 0 has 1 fields for 2 columns"),
+    (b"age,job\n41," + b"x" * 140_000 + b"\n", "CSV line 2 has a value longer than 131,072"),
+])
+def test_broken_csv_is_refused_naming_the_line_and_problem(body, message):
+    with pytest.raises(ScoringError, match=message):
+        parse_invocations(body, "text/csv")

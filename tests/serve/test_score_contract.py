@@ -2,6 +2,7 @@
 own endpoint and the Azure package under Azure's inference server give the same answers, the
 same 400s for bad input, the same key checks and the same usage records."""
 
+import orjson
 import pytest
 import requests
 
@@ -50,6 +51,24 @@ def test_no_key_or_a_wrong_key_is_refused(scoring):
         assert "Authorization: Bearer" in response.json()["error"]
 
 
+@pytest.mark.parametrize("scheme", ["bearer", "BEARER", "Bearer"])
+def test_the_bearer_scheme_is_matched_whatever_its_case(scoring, scheme):
+    target, info = scoring
+    key = target.keys(info.name).primary
+    response = requests.post(info.scoring_uri, data=score_body(ROWS), timeout=30, headers={
+        "Authorization": f"{scheme} {key}", "Content-Type": "application/json"})
+    assert_scored(response)
+
+
+def test_a_request_with_non_text_column_names_is_answered_and_recorded(scoring):
+    target, info = scoring
+    body = orjson.dumps({"input_data": {"columns": [1], "data": [[1]]}})
+    sent = post(*scoring, body, **{"X-Request-Id": "numeric-columns"})
+    assert sent.status_code == 400
+    records = {r["client_request_id"]: r for r in target.recent_requests(info.name, 200)}
+    assert records["numeric-columns"]["request_id"] == sent.json()["request_id"]
+
+
 def test_a_rotated_key_stops_working_while_the_other_keeps_working(scoring):
     target, info = scoring
     old = target.keys(info.name).primary
@@ -66,6 +85,11 @@ def test_a_rotated_key_stops_working_while_the_other_keeps_working(scoring):
     (score_body([{k: v for k, v in bank_row().items() if k != "age"}]), "has no 'age'"),
     (score_body([bank_row(age="old")]), "'age' must be a number; row 0 has 'old'"),
     (score_body([bank_row(job=7)]), "'job' must be text"),
+    (b'{"data": "hello"}', '"data" must be a list of rows'),
+    (orjson.dumps({"input_data": {"columns": [1], "data": [[1]]}}), "Column 0 of \"input_data\""),
+    (orjson.dumps({"input_data": {"columns": [None], "data": [[1]]}}), "names must be text"),
+    (orjson.dumps({"input_data": {"columns": [True], "data": [[1]]}}), "names must be text"),
+    (orjson.dumps({"input_data": {"columns": [[1]], "data": [[1]]}}), "names must be text"),
 ])
 def test_bad_input_is_a_400_naming_the_problem_and_the_server_keeps_serving(scoring, body, message):
     response = post(*scoring, body)
@@ -84,7 +108,7 @@ def test_unseen_categories_missing_numbers_and_extra_columns_are_scored_with_war
 def test_an_oversized_payload_is_refused(scoring):
     big = score_body([bank_row()] * 20_000)  # ~10 MB, over the 5 MB default
     response = post(*scoring, big)
-    assert response.status_code == 400 and "the limit is 5 MB" in response.json()["error"]
+    assert response.status_code == 413 and "the limit is 5 MB" in response.json()["error"]
 
 
 def test_a_chunked_body_over_the_limit_is_refused_without_being_kept(scoring):
@@ -93,7 +117,7 @@ def test_a_chunked_body_over_the_limit_is_refused_without_being_kept(scoring):
     body = (chunk for _ in range(8))  # no Content-Length: sent chunked, 8 MB in all
     response = requests.post(info.scoring_uri, data=body, timeout=30, headers={
         "Authorization": f"Bearer {target.keys(info.name).primary}", "Content-Type": "application/json"})
-    assert response.status_code == 400 and "the limit is 5 MB" in response.json()["error"]
+    assert response.status_code == 413 and "the limit is 5 MB" in response.json()["error"]
     assert_scored(post(*scoring, score_body(ROWS)))
 
 
@@ -130,6 +154,9 @@ def test_a_simulated_time_is_recorded_and_a_bad_one_refused(scoring):
     naive = post(*scoring, score_body(ROWS), **{"X-Opml-Event-Time": "2026-01-15T10:30:00"})
     bad = post(*scoring, score_body(ROWS), **{"X-Opml-Event-Time": "yesterday"})
     assert bad.status_code == 400 and "ISO 8601" in bad.json()["error"]
+    for edge in ("9999-12-31T23:59:59-01:00", "0001-01-01T00:00:00+01:00"):
+        late = post(*scoring, score_body(ROWS), **{"X-Opml-Event-Time": edge})
+        assert late.status_code == 400 and "outside the calendar" in late.json()["error"]
     records = {r["request_id"]: r for r in target.recent_requests(info.name, 200)}
     assert records[sent.json()["request_id"]]["event_time"] == "2026-01-15T10:00:00.000Z"  # in UTC
     assert records[naive.json()["request_id"]]["event_time"] == "2026-01-15T10:30:00.000Z"  # UTC

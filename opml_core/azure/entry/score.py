@@ -27,7 +27,7 @@ from azureml_inference_server_http.api.aml_request import rawhttp  # noqa: E402
 from azureml_inference_server_http.api.aml_response import AMLResponse  # noqa: E402
 
 from opml_core.scoring.engines import BUNDLE_META, load_scorer  # noqa: E402
-from opml_core.serve.handler import UNAUTHORIZED, answer, too_big  # noqa: E402
+from opml_core.serve.handler import TOO_BIG, UNAUTHORIZED, answer, too_big  # noqa: E402
 from opml_core.serve.printed import to_lines  # noqa: E402
 
 ROUTE = "score"
@@ -69,11 +69,11 @@ def run(request):
     if keys is not None and not keys.keys.accepts(headers.get("authorization")):
         refused = (401, UNAUTHORIZED)
     elif request.content_length is not None and request.content_length > limit:
-        refused = (400, too_big(request.content_length, _STATE["max_mb"]))
+        refused = (TOO_BIG, too_big(request.content_length, _STATE["max_mb"]))
     else:
         body = request.stream.read(limit + 1)
         if len(body) > limit:
-            refused, body = (400, too_big(len(body) + _drain(request.stream), _STATE["max_mb"])), b""
+            refused, body = (TOO_BIG, too_big(len(body) + _drain(request.stream), _STATE["max_mb"])), b""
     done = answer(_STATE["scorer"], ROUTE, headers, body, deployment=_STATE["deployment"],
                   max_rows=_STATE["max_rows"], refused=refused)
     for line in to_lines(done.record):
