@@ -72,6 +72,17 @@ class Settings(BaseSettings):
     deploy_port_start: int = Field(5101, ge=1024, le=65000, description="First port for endpoints.")
     max_payload_mb: float = Field(5.0, gt=0, le=1024, description="Largest scoring request body.")
     max_rows_per_request: int = Field(10_000, ge=1, le=1_000_000)
+    serve_workers: int = Field(2, ge=1, le=64, description="Workers scoring large requests "
+                               "beside each endpoint's event loop (processes; threads for Spark).")
+    serve_queue: int = Field(32, ge=0, le=100_000, description="Large requests that may wait for "
+                             "a worker; one more gets 503 with Retry-After.")
+    serve_max_connections: int = Field(256, ge=1, le=100_000, description="Open connections "
+                                       "an endpoint accepts; past them it answers 503.")
+    serve_body_timeout_s: float = Field(10.0, gt=0, le=3600, description="Time to send a body.")
+    serve_header_timeout_s: float = Field(10.0, gt=0, le=3600, description="Time to send headers.")
+    serve_inline_bytes: int = Field(16_384, ge=0, le=1 << 30, description="Bodies up to this size "
+                                    "are scored on the event loop (the one-row fast path).")
+    serve_open_docs: bool = Field(False, description="Serve /docs and /openapi.json without a key.")
     # Azure ML: the workspace (or a config.json), and a service principal or DefaultAzureCredential
     azure_subscription_id: str | None = Field(None, description="Azure subscription id (a GUID).")
     azure_resource_group: str | None = Field(None, description="Resource group of the workspace.")

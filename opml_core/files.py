@@ -21,3 +21,14 @@ def write_atomic(path: Path, text: str, mode: int = 0o644) -> None:
         os.fsync(folder)
     finally:
         os.close(folder)
+
+
+def private_dirs(path: Path, root: Path) -> None:
+    """Create ``path`` and the folders between it and ``root`` (included), each readable by its
+    owner only (0700), whatever the umask."""
+    path, root = Path(path), Path(root)
+    path.mkdir(parents=True, exist_ok=True, mode=0o700)
+    for folder in (path, *path.parents):
+        os.chmod(folder, 0o700)
+        if folder == root or root not in folder.parents:
+            break

@@ -30,8 +30,12 @@ class LocalTarget(ServedTarget):
         return build_bundle(self.settings, model_name, ref, folder)
 
     def configure(self, folder: Path, name: str, meta) -> None:
-        ServerConfig(name, str(self.settings.workspace.usage), self.settings.max_payload_mb,
-                     self.settings.max_rows_per_request).save(folder)
+        s = self.settings
+        ServerConfig(name, str(s.workspace.usage), s.max_payload_mb, s.max_rows_per_request,
+                     workers=s.serve_workers, queue=s.serve_queue,
+                     max_connections=s.serve_max_connections, body_timeout_s=s.serve_body_timeout_s,
+                     header_timeout_s=s.serve_header_timeout_s, inline_bytes=s.serve_inline_bytes,
+                     open_docs=s.serve_open_docs).save(folder)
 
     def command(self, folder: Path, record: ServedRecord):
         return [sys.executable, "-m", self.module, str(folder), str(record.port), record.host], None

@@ -9,6 +9,7 @@ targets were recorded are local ones.
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import uuid
 from contextlib import contextmanager
@@ -74,11 +75,12 @@ def taken_ports(root: Path) -> set[int]:
 def new_folder(root: Path, name: str):
     """A staging folder that becomes ``root/name`` when the block ends without error; a name
     taken meanwhile (by the app and the CLI at once, say) is reported as taken."""
-    root.mkdir(parents=True, exist_ok=True)
+    root.mkdir(parents=True, exist_ok=True, mode=0o700)
+    os.chmod(root, 0o700)  # keys and raw inputs live below: the owner's only
     if (root / name).exists():
         raise taken(name)
     staging = root / f".staging-{name}-{uuid.uuid4().hex[:6]}"
-    staging.mkdir()
+    staging.mkdir(mode=0o700)
     try:
         yield staging
         try:

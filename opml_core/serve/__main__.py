@@ -7,6 +7,7 @@ from pathlib import Path
 import uvicorn
 
 from opml_core.serve.app import create_asgi
+from opml_core.serve.protocol import guarded
 
 
 def main() -> None:
@@ -14,10 +15,17 @@ def main() -> None:
     host = sys.argv[3] if len(sys.argv) > 3 else "127.0.0.1"
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     app = create_asgi(folder)
-    logging.getLogger("opml.serve").info("serving %s on http://%s:%s", folder.name, host, port)
-    uvicorn.run(app, host=host, port=port, loop="uvloop", http="httptools", access_log=False,
-                proxy_headers=False, server_header=False, log_level="warning",
-                timeout_graceful_shutdown=5)
+    config = app.endpoint.config
+    logging.getLogger("opml.serve").info(
+        "serving %s on http://%s:%s (%d workers, queue %d, %d connections at most)", folder.name,
+        host, port, config.workers, config.queue, config.max_connections)
+    try:
+        uvicorn.run(app, host=host, port=port, loop="uvloop", http=guarded(config.header_timeout_s),
+                    access_log=False, proxy_headers=False, server_header=False,
+                    log_level="warning", timeout_graceful_shutdown=5,
+                    limit_concurrency=config.max_connections, backlog=config.max_connections)
+    finally:
+        app.pool.close()
 
 
 if __name__ == "__main__":

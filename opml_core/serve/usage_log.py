@@ -1,8 +1,9 @@
 """The usage log: one durable JSON line per request a deployment answers or rejects.
 
-Records go to ``usage/<deployment>/date=YYYY-MM-DD/hour=HH/part-<pid>-<start>.jsonl``, and each
+Records go to ``usage/<deployment>/date=YYYY-MM-DD/hour=HH/part-<pid>-<start>.jsonl``
+(folders 0700, files 0600: they hold raw inputs), and each
 model version served is described once in ``usage/<deployment>/_models/``. The log is append-
-only, partitioned by the hour they were written, one file per server process, so a collector
+only, partitioned by the hour they were written, one file per server process (and per scoring worker), so a collector
 can read new files and new bytes of the current file cheaply. Each record is written with one
 ``os.write`` of a complete line before the response is sent: once a client has its answer, the
 record is in the operating system's hands and survives a ``kill -9`` of the server. A reader
@@ -18,7 +19,7 @@ from pathlib import Path
 
 import orjson
 
-from opml_core.files import write_atomic
+from opml_core.files import private_dirs, write_atomic
 
 TAIL_BYTES = 1 << 20
 MODELS_DIR = "_models"
@@ -60,18 +61,18 @@ class UsageLog:
         if self._fd is not None:
             os.close(self._fd)
         folder = partition(self.root, self.deployment, now)
-        folder.mkdir(parents=True, exist_ok=True)
+        private_dirs(folder, self.root)
         path = folder / f"part-{os.getpid()}-{self._started}.jsonl"
-        self._fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+        self._fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
         self._hour = hour
 
     def describe(self, meta) -> None:
         """Keep the model's description (inputs, classes) beside its records, for collecting."""
         folder = self.root / self.deployment / MODELS_DIR
-        folder.mkdir(parents=True, exist_ok=True)
+        private_dirs(folder, self.root)
         path = folder / f"{meta.name}-v{meta.version}.json"
         if not path.exists():
-            write_atomic(path, meta.to_json())
+            write_atomic(path, meta.to_json(), mode=0o600)
 
     def close(self) -> None:
         if self._fd is not None:

@@ -57,12 +57,27 @@ def test_metadata_describes_the_model_and_needs_the_key(target, endpoint):
     assert "roc_auc" in meta["training_metrics"]
 
 
-def test_health_and_openapi_answer_without_a_key(endpoint):
-    info = endpoint[0]
+def test_health_answers_without_a_key_but_the_docs_need_it(endpoint):
+    info, keys = endpoint
     base = info.scoring_uri.rsplit("/", 1)[0]
     assert requests.get(f"{base}/health", timeout=5).json()["status"] == "ready"
-    paths = requests.get(f"{base}/openapi.json", timeout=5).json()["paths"]
+    for path in ("/openapi.json", "/docs"):
+        assert requests.get(f"{base}{path}", timeout=5).status_code == 401
+    paths = requests.get(f"{base}/openapi.json", timeout=5,
+                         headers={"Authorization": f"Bearer {keys.primary}"}).json()["paths"]
     assert {"/score", "/invocations", "/health", "/metadata"} <= set(paths)
+
+
+def test_the_openapi_document_describes_bodies_and_every_refusal(endpoint):
+    info, keys = endpoint
+    base = info.scoring_uri.rsplit("/", 1)[0]
+    paths = requests.get(f"{base}/openapi.json", timeout=5,
+                         headers={"Authorization": f"Bearer {keys.primary}"}).json()["paths"]
+    score = paths["/score"]["post"]
+    assert {"200", "400", "401", "413", "503"} <= set(score["responses"])
+    row = score["requestBody"]["content"]["application/json"]["schema"]["oneOf"][0]
+    assert "emp.var.rate" in row["properties"]["data"]["items"]["properties"]
+    assert "text/csv" in paths["/invocations"]["post"]["requestBody"]["content"]
 
 
 def test_mlflows_own_scoring_client_works_against_an_open_deployment(target):
