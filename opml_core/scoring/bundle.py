@@ -126,9 +126,10 @@ def _cached_compiled(run_id: str | None) -> CompiledPipeline | None:
 
 def _inputs(model, card, compiled: CompiledPipeline | None) -> InputSchema:
     if compiled is not None:
-        kinds = {b.column: NUMERIC if b.kind == "numeric" else CATEGORICAL for b in compiled.blocks}
+        kinds = {b.column: NUMERIC if b.kind in ("numeric", "flag") else CATEGORICAL
+                 for b in compiled.blocks}
         imputed = {b.column: b.surrogate for b in compiled.blocks if b.kind == "numeric"}
-        names = [b.column for b in compiled.blocks]
+        names = compiled.columns
     elif model.signature is not None:
         specs = model.signature.inputs.to_dict()
         kinds = {s["name"]: NUMERIC if s["type"] in _NUMERIC_TYPES else CATEGORICAL for s in specs}

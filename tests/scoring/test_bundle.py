@@ -62,3 +62,20 @@ def test_a_missing_version_or_alias_is_refused(trained_settings, tmp_path):
     with pytest.raises(DeploymentError, match="no version or alias 'nobody'"):
         build_bundle(trained_settings, "opml-model", "nobody", tmp_path / "bundle")
     assert not (tmp_path / "bundle").exists()
+
+
+def test_a_not_applicable_code_keeps_its_column_one_numeric_input(spark, settings, bank_small,
+                                                                  tmp_path):
+    from opml_core.data import prepare_tables
+    from opml_core.train import TrainSpec, train_and_log
+    from tests.conftest import bank_spec
+
+    prepare_tables(spark, settings.workspace, bank_small, bank_spec(sentinels={"pdays": 999}))
+    train_and_log(spark, settings, TrainSpec("bank_train", "logistic_regression"))
+    meta = build_bundle(settings, "opml-model", "1", tmp_path / "bundle")
+    pdays = [c for c in meta.inputs.columns if c.name == "pdays"]
+    assert meta.engine == "compiled" and len(pdays) == 1 and pdays[0].kind == "numeric"
+    scorer = load_scorer(tmp_path / "bundle")
+    row = {c.display: (c.levels[0] if c.kind == "categorical" else c.minimum) for c in meta.inputs.columns}
+    never, lately = (scorer.score_records([{**row, "pdays": days}]).probabilities[0] for days in (999, 3))
+    assert never != lately
