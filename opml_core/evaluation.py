@@ -3,8 +3,10 @@
 Spark computes the headline ROC and PR AUCs exactly and bins the predicted probabilities
 (1,000 bins by outcome); everything that depends on a threshold — accuracy, precision, recall,
 F1, the confusion matrix, ROC and PR curves — is then computed from those bins in plain Python,
-so moving the threshold slider costs nothing. Feature importances are summed back from one-hot
-slots to the columns users know.
+so moving the threshold slider costs nothing. Every figure comes with the majority-class
+baseline (always giving the most common answer), a suggested threshold (best F1, or least cost
+when a missed positive costs N false alarms) and a one-line verdict in words. Feature
+importances are summed back from one-hot slots to the columns users know.
 """
 
 from __future__ import annotations
@@ -112,6 +114,58 @@ class Evaluation:
 
     def headline(self, threshold: float = 0.5) -> dict[str, float]:
         return {"roc_auc": self.roc_auc, "pr_auc": self.pr_auc, **self.bins.at(threshold).as_dict()}
+
+    def baseline(self) -> ThresholdMetrics:
+        """Always answering the more common outcome: what every metric must beat to mean anything."""
+        positives, negatives = sum(self.bins.positives), sum(self.bins.negatives)
+        if positives > negatives:  # always "yes"
+            return ThresholdMetrics(0.0, positives, negatives, 0, 0)
+        return ThresholdMetrics(1.0, 0, 0, negatives, positives)  # always "no"
+
+    def suggested_threshold(self, missed_cost: float | None = None) -> float:
+        """The threshold with the best F1, or, given what a missed positive costs in false
+        alarms, the one with the least total cost (``missed_cost`` × misses + false alarms)."""
+        positives, negatives = sum(self.bins.positives), sum(self.bins.negatives)
+        fn = fp_below = 0  # rows below the cut: missed positives, negatives rightly refused
+        best, best_value = 0.5, None
+        for cut in range(1, BINS):
+            fn += self.bins.positives[cut - 1]
+            fp_below += self.bins.negatives[cut - 1]
+            tp, fp = positives - fn, negatives - fp_below
+            if missed_cost is None:
+                value = 2 * tp / (2 * tp + fp + fn) if tp else 0.0
+            else:
+                value = -(missed_cost * fn + fp)
+            if best_value is None or value > best_value + 1e-12:
+                best, best_value = cut / BINS, value
+        return best
+
+
+def verdict(point: ThresholdMetrics, positive: str, baseline: ThresholdMetrics) -> str:
+    """One line in words: how many positives the model finds and how often its 'yes' is right."""
+    found = point.tp + point.fn
+    if not found:
+        return f"The test part has no '{positive}' rows, so there is nothing to find."
+    if point.tp + point.fp == 0:
+        return (f"At this threshold the model never says '{positive}': it finds none of the "
+                f"{found:,} '{positive}' cases, no better than always answering "
+                f"'{'yes' if baseline.tp else 'no'}'. Lower the threshold.")
+    sentence = (f"Finds {_in_ten(point.recall)} '{positive}' cases; {_in_ten(point.precision)} of "
+                f"its '{positive}' answers are right")
+    if point.accuracy <= baseline.accuracy:
+        sentence += (f". Its accuracy ({point.accuracy:.1%}) is no better than always giving the "
+                     f"most common answer ({baseline.accuracy:.1%}), so judge it by these two "
+                     "numbers instead")
+    return sentence + "."
+
+
+def _in_ten(share: float) -> str:
+    """0.62 → 'about 6 in 10'; small shares keep their scale ('about 1 in 40')."""
+    if share >= 0.095:
+        return f"about {round(share * 10)} in 10"
+    if share <= 0:
+        return "none"
+    return f"about 1 in {round(1 / share):,}"
 
 
 def positive_probability():

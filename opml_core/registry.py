@@ -26,6 +26,7 @@ REPORT_FILE = "report.html"
 ALIAS = re.compile(r"^[a-z][a-z0-9_\-]{0,62}$")
 SUGGESTED_ALIASES = ("champion", "challenger")
 HEADLINE_METRICS = ("roc_auc", "pr_auc", "accuracy", "precision", "recall", "f1")
+THRESHOLD_TAG = "opml.threshold"  # on a version's run: the probability from which it says "yes"
 
 
 @dataclass(frozen=True)
@@ -73,8 +74,10 @@ def log_trained_model(settings: Settings, model, card, spec, params: dict, evalu
                            "test_fraction": spec.test_fraction, "seed": spec.seed,
                            "cv_folds": spec.cv_folds, "features": ",".join(card.features),
                            **params})
+        threshold = evaluation.suggested_threshold()
+        mlflow.set_tag(THRESHOLD_TAG, f"{threshold:g}")
         metrics = {**evaluation.headline(0.5), "train_rows": evaluation.train_rows,
-                   "test_rows": evaluation.test_rows}
+                   "test_rows": evaluation.test_rows, "decision_threshold": threshold}
         if evaluation.cv:
             metrics.update({f"cv_{k}": v for k, v in evaluation.cv.items() if k != "folds"})
         mlflow.log_metrics(metrics)
@@ -158,6 +161,25 @@ def list_versions(settings: Settings, name: str | None = None) -> list[VersionIn
                      if k in HEADLINE_METRICS or k.startswith("cv_")},
         ))
     return infos
+
+
+def decision_threshold(settings: Settings, run_id: str | None) -> float | None:
+    """The threshold a version's endpoints use for the label (None: the model's own 0.5)."""
+    if not run_id:
+        return None
+    client = connect(settings)
+    try:
+        text = client.get_run(run_id).data.tags.get(THRESHOLD_TAG)
+    except Exception:
+        return None
+    return float(text) if text else None
+
+
+def set_decision_threshold(settings: Settings, run_id: str, threshold: float) -> None:
+    """Store the threshold with the version's run; deployments made after this use it."""
+    if not 0.0 < float(threshold) < 1.0:
+        raise TrainingError(f"A decision threshold is a probability between 0 and 1 (got {threshold}).")
+    connect(settings).set_tag(run_id, THRESHOLD_TAG, f"{float(threshold):g}")
 
 
 def set_alias(settings: Settings, name: str, version: str, alias: str) -> None:

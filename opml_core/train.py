@@ -3,7 +3,9 @@
 ``train_and_log`` does the whole Train-page job: preprocessing built from the dataset card plus
 the chosen estimator, an optional k-fold cross-validation, a held-out test evaluation, and one
 MLflow run holding params, metrics, charts, the card and the model (with signature, input
-example and pinned requirements), registered as a new version. ``progress`` is called with a
+example and pinned requirements), registered as a new version with a suggested decision
+threshold (best F1) that its endpoints use for the label. Rare positives can be weighed up
+(``balance_classes``) so the model does not learn to answer "no" to everyone. ``progress`` is called with a
 short message at each stage so the app can say what is happening.
 """
 
@@ -21,6 +23,7 @@ from opml_core.evaluation import Evaluation, evaluate_predictions, slot_importan
 from opml_core.pipeline import FEATURES, LABEL, build_preprocessing, estimator_spec, label_column
 
 MAX_FOLDS = 10
+WEIGHT = "opml_weight"
 
 
 @dataclass(frozen=True)
@@ -35,6 +38,7 @@ class TrainSpec:
     seed: int = 42
     cv_folds: int = 0
     model_name: str | None = None  # default: settings.model_name
+    balance_classes: bool = False  # weigh rare positives up so both outcomes count equally
 
 
 @dataclass(frozen=True)
@@ -68,6 +72,9 @@ def train_and_log(spark, settings: Settings, spec: TrainSpec,
     train_rows = train.count()
     if train_rows == 0 or test.count() == 0:
         raise TrainingError("The table is too small to set a test part aside; prepare more rows.")
+    if spec.balance_classes:
+        train = _weighted(train, train_rows)
+        estimator.setWeightCol(WEIGHT)
     timings["prepare_s"] = time.perf_counter() - clock
 
     pipeline = Pipeline(stages=[*build_preprocessing(card, features), estimator])
@@ -96,6 +103,8 @@ def train_and_log(spark, settings: Settings, spec: TrainSpec,
     progress("Logging the run to MLflow and registering a new model version")
     example = test.select(*features).limit(3).toPandas()
     params = estimator_spec(spec.estimator).params(spec.params)
+    if spec.balance_classes:
+        params["balance_classes"] = True
     logged = log_trained_model(settings, model, card.with_features(features), spec, params,
                                evaluation, example)
     timings["log_register_s"] = time.perf_counter() - clock
@@ -140,6 +149,18 @@ def _cross_validate(pipeline, train, spec: TrainSpec):
     summary = {"folds": spec.cv_folds, "roc_auc_mean": float(fitted.avgMetrics[0]),
                "roc_auc_std": float(fitted.stdMetrics[0])}
     return fitted.bestModel, summary
+
+
+def _weighted(train, rows: int):
+    """Each outcome weighs half of the total, however rare: w = rows / (2 × its count)."""
+    from pyspark.sql import functions as F
+
+    positives = train.where(F.col(LABEL) == 1.0).count()
+    if positives in (0, rows):
+        raise TrainingError("Balancing needs both outcomes in the training part; this table "
+                            "has only one. Prepare it again with both.")
+    up, down = rows / (2 * positives), rows / (2 * (rows - positives))
+    return train.withColumn(WEIGHT, F.when(F.col(LABEL) == 1.0, up).otherwise(down)).cache()
 
 
 def _preprocess(model, frame):

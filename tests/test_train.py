@@ -108,3 +108,27 @@ def test_training_with_no_features_is_refused_and_registers_nothing(spark, modul
 def test_a_table_without_a_card_cannot_be_trained_on(spark, module_settings):
     with pytest.raises(TrainingError, match="has no dataset card"):
         train_and_log(spark, module_settings, TrainSpec("no_such_table"))
+
+
+@pytest.mark.parametrize("kind", ["random_forest", "logistic_regression"])
+def test_balancing_rare_outcomes_makes_the_model_say_yes_more_often(spark, module_settings, trained, kind):
+    plain = trained[0] if kind == "random_forest" else \
+        train_and_log(spark, module_settings, TrainSpec("bank_train", kind))
+    params = SMALL_FOREST if kind == "random_forest" else {}
+    balanced = train_and_log(spark, module_settings, TrainSpec("bank_train", kind, params,
+                                                               balance_classes=True))
+    assert balanced.params["balance_classes"] is True
+    assert balanced.evaluation.bins.at(0.5).recall > plain.evaluation.bins.at(0.5).recall + 0.1
+    assert balanced.evaluation.roc_auc > 0.6
+
+
+def test_a_version_keeps_the_threshold_with_the_best_f1(module_settings, trained):
+    import mlflow
+
+    from opml_core.registry import decision_threshold
+
+    result, _ = trained
+    stored = decision_threshold(module_settings, result.run_id)
+    assert stored == result.evaluation.suggested_threshold()
+    logged = mlflow.MlflowClient().get_run(result.run_id).data.metrics["decision_threshold"]
+    assert logged == stored

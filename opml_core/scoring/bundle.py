@@ -3,9 +3,9 @@
 ``build_bundle`` resolves a version (or alias), picks the engine (the compiled pipeline when
 every Spark stage is supported, else Spark itself; ``mlflow.pyfunc`` for other flavours), and
 writes ``model.json`` (name, version, engine, classes, inputs with readable names and training
-ranges, signature, training metrics) beside ``compiled.npz`` or a copy of the MLflow model.
-The compiled form is built once per version and kept as an artifact of its run
-(``scorer/compiled.npz``), so redeploying never recompiles.
+ranges, signature, training metrics, the decision threshold stored with the version) beside
+``compiled.npz`` or a copy of the MLflow model. The compiled form is built once per version
+and kept as an artifact of its run (``scorer/compiled.npz``), so redeploying never recompiles.
 """
 
 from __future__ import annotations
@@ -62,7 +62,7 @@ def build_bundle(settings: Settings, name: str, ref: str, target: Path) -> Bundl
     import mlflow
     from mlflow.models import Model
 
-    from opml_core.registry import load_run_card
+    from opml_core.registry import decision_threshold, load_run_card
 
     version = resolve_version(settings, name, ref)
     target.mkdir(parents=True, exist_ok=False)
@@ -82,7 +82,8 @@ def build_bundle(settings: Settings, name: str, ref: str, target: Path) -> Bundl
         negative_class=card.negative_class if card else None,
         inputs=_inputs(model, card, compiled), target=card.display(card.target) if card else None,
         signature=model.signature.to_dict() if model.signature else {},
-        metrics=_metrics(version.run_id), operations_table=card.sibling if card else None)
+        metrics=_metrics(version.run_id), operations_table=card.sibling if card else None,
+        threshold=decision_threshold(settings, version.run_id))
     (target / BUNDLE_META).write_text(meta.to_json(), "utf-8")
     return meta
 
@@ -126,9 +127,10 @@ def _cached_compiled(run_id: str | None) -> CompiledPipeline | None:
 
 def _inputs(model, card, compiled: CompiledPipeline | None) -> InputSchema:
     if compiled is not None:
-        kinds = {b.column: NUMERIC if b.kind == "numeric" else CATEGORICAL for b in compiled.blocks}
+        kinds = {b.column: NUMERIC if b.kind in ("numeric", "flag") else CATEGORICAL
+                 for b in compiled.blocks}
         imputed = {b.column: b.surrogate for b in compiled.blocks if b.kind == "numeric"}
-        names = [b.column for b in compiled.blocks]
+        names = compiled.columns
     elif model.signature is not None:
         specs = model.signature.inputs.to_dict()
         kinds = {s["name"]: NUMERIC if s["type"] in _NUMERIC_TYPES else CATEGORICAL for s in specs}

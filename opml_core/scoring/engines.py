@@ -39,6 +39,7 @@ class BundleMeta:
     metrics: dict = field(default_factory=dict)
     target: str | None = None
     operations_table: str | None = None  # where example inputs come from (the card's sibling)
+    threshold: float | None = None  # P(positive) from which the label is positive (None: model's)
 
     def to_json(self) -> str:
         data = {**vars(self), "inputs": self.inputs.to_dict()}
@@ -79,6 +80,8 @@ class Scorer:
     def score_records(self, records, max_rows: int = 100_000) -> ScoringResult:
         columns, warnings = records_to_columns(records, self.meta.inputs, max_rows)
         probabilities, labels, unseen = self.predict(columns)
+        if self.meta.threshold is not None and probabilities is not None:
+            labels = self._labels((probabilities >= self.meta.threshold).astype(int))
         warnings += unseen_warnings(unseen, self.meta.inputs)
         return ScoringResult(labels, None if probabilities is None else probabilities.tolist(),
                              warnings)

@@ -11,7 +11,9 @@ import streamlit as st
 from opml_core import charts
 from opml_core.data import list_tables, read_card
 from opml_core.pipeline import ESTIMATORS
-from opml_core.registry import SUGGESTED_ALIASES, list_models, list_versions, remove_alias, set_alias, version_summary
+from opml_core.evaluation import verdict
+from opml_core.registry import (SUGGESTED_ALIASES, decision_threshold, list_models, list_versions,
+                               remove_alias, set_alias, set_decision_threshold, version_summary)
 from opml_core.submission import submit_model_zip
 from opml_core.train import MAX_FOLDS, TrainSpec
 from opml_core.ui import resources
@@ -49,28 +51,75 @@ def training_inputs(settings) -> TrainSpec | None:
                                        key="train.folds",
                                        help="k-fold CV fits the model k more times and reports "
                                             "the mean and spread of ROC AUC."))
+    balance = st.toggle("Balance rare outcomes", key="train.balance",
+                        help="Weighs the rarer outcome up so that both count equally: the model "
+                             f"can no longer do well by answering '{card.negative_class}' to "
+                             "everyone. Try it when one outcome is much rarer than the other.")
     name = st.text_input("Registered model name", settings.model_name, key="train.model_name")
-    return TrainSpec(table, kind, params, features, test, seed, folds, name)
+    return TrainSpec(table, kind, params, features, test, seed, folds, name, balance)
 
 
 def results(settings, run_id: str, name: str, version: str) -> None:
-    """Quality of a trained version on its test part, with an adjustable threshold."""
+    """Quality of a trained version on its test part, against the majority-class baseline, with
+    a suggested threshold that the version's endpoints use."""
     evaluation = resources.evaluation(run_id, settings.tracking_uri)
     card = resources.run_card(run_id, settings.tracking_uri)
     if evaluation is None or card is None:
         st.info(f"{name} v{version} was not trained here, so there is no test evaluation to show.")
         return
     st.subheader(f"{name} · version {version}")
-    threshold = st.slider("Decision threshold: call it '" + card.positive_class + "' from this "
-                          "probability", 0.01, 0.99, 0.5, 0.01, key="train.threshold")
-    point = evaluation.bins.at(threshold)
+    positive, negative = card.positive_class, card.negative_class
+    stored = decision_threshold(settings, run_id)
+    slider_key = f"train.threshold.{run_id}"
+    with st.expander("Suggest a threshold", icon=":material/tune:"):
+        st.caption(f"The threshold is the probability from which the model answers '{positive}'. "
+                   "By default opml picks the one with the best F1 (a balance of finding "
+                   f"'{positive}' cases and being right when it says so). If a missed "
+                   f"'{positive}' costs more than a false alarm, say how much more:")
+        cost = st.number_input(f"A missed '{positive}' costs as much as this many false alarms",
+                               0.0, 1000.0, 0.0, 1.0, key="train.missed_cost",
+                               help="0 = use the best F1. E.g. 5: missing a subscriber costs as "
+                                    "much as 5 calls to people who will not subscribe.")
+        suggested = evaluation.suggested_threshold(cost or None)
+        st.markdown(f"Suggested threshold: **{suggested:.2f}**"
+                    + (f" (least cost with a miss = {cost:g} false alarms)" if cost else " (best F1)"))
+        if st.button(f"Use {suggested:.2f} for this version's endpoints", key="train.use_threshold",
+                     disabled=stored is not None and abs(stored - suggested) < 1e-9):
+            set_decision_threshold(settings, run_id, suggested)
+            st.session_state[slider_key] = min(max(round(suggested, 2), 0.01), 0.99)
+            st.success(f"v{version} now says '{positive}' from {suggested:.2f}; deploy or update a "
+                       "deployment to use it.", icon=":material/check_circle:")
+            stored = suggested
+    if slider_key not in st.session_state:
+        st.session_state[slider_key] = min(max(round(stored if stored is not None else 0.5, 2), 0.01), 0.99)
+    threshold = st.slider(f"Decision threshold: call it '{positive}' from this probability",
+                          0.01, 0.99, step=0.01, key=slider_key,
+                          help="Endpoints of this version use the stored threshold"
+                               + (f" ({stored:.2f})." if stored is not None else " (0.5)."))
+    point, baseline = evaluation.bins.at(threshold), evaluation.baseline()
+    always = f"always '{positive if baseline.tp else negative}'"
+    st.markdown(f"**{verdict(point, positive, baseline)}**")
     metric_row({"ROC AUC": f"{evaluation.roc_auc:.3f}", "PR AUC": f"{evaluation.pr_auc:.3f}",
                 "Accuracy": f"{point.accuracy:.3f}", "Precision": f"{point.precision:.3f}",
                 "Recall": f"{point.recall:.3f}", "F1": f"{point.f1:.3f}"},
                {"ROC AUC": "How well the model ranks positives above negatives: 0.5 is a coin "
                            "toss, 1.0 is perfect.",
                 "PR AUC": f"Precision averaged over recall; guessing scores "
-                          f"{evaluation.positive_rate:.2f} here."})
+                          f"{evaluation.positive_rate:.2f} here.",
+                "Accuracy": "Share of test rows answered right. With a rare outcome, always "
+                            "giving the common answer already scores high: compare with the "
+                            "baseline below it.",
+                "Precision": f"Of the rows it calls '{positive}', the share that are.",
+                "Recall": f"Of the real '{positive}' rows, the share it finds.",
+                "F1": "One number balancing precision and recall (0 to 1)."},
+               {"ROC AUC": "chance: 0.500", "PR AUC": f"chance: {evaluation.positive_rate:.3f}",
+                "Accuracy": f"{always}: {baseline.accuracy:.3f}",
+                "Precision": f"{always}: {baseline.precision:.3f}",
+                "Recall": f"{always}: {baseline.recall:.3f}",
+                "F1": f"{always}: {baseline.f1:.3f}"})
+    if stored is not None and abs(stored - threshold) >= 0.005:
+        st.caption(f"Endpoints of v{version} use the stored threshold {stored:.2f}; the slider "
+                   "only explores.")
     if evaluation.cv:
         st.caption(f"{evaluation.cv['folds']}-fold cross-validation: ROC AUC "
                    f"{evaluation.cv['roc_auc_mean']:.3f} ± {evaluation.cv['roc_auc_std']:.3f}")

@@ -13,11 +13,13 @@ def citation(dataset: BundledDataset) -> None:
                f"Licence: {dataset.licence}. Source: {dataset.source_url}")
 
 
-def metric_row(values: dict[str, str], help_texts: dict[str, str] | None = None) -> None:
-    """A row of st.metric boxes."""
-    help_texts = help_texts or {}
+def metric_row(values: dict[str, str], help_texts: dict[str, str] | None = None,
+               notes: dict[str, str] | None = None) -> None:
+    """A row of st.metric boxes; ``notes`` go under a value in grey (e.g. a baseline)."""
+    help_texts, notes = help_texts or {}, notes or {}
     for column, (label, value) in zip(st.columns(len(values)), values.items()):
-        column.metric(label, value, help=help_texts.get(label))
+        column.metric(label, value, help=help_texts.get(label), delta=notes.get(label),
+                      delta_color="off", delta_arrow="off")
 
 
 def empty_state(message: str, page: str | None = None, link_label: str | None = None) -> None:

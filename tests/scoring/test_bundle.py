@@ -62,3 +62,45 @@ def test_a_missing_version_or_alias_is_refused(trained_settings, tmp_path):
     with pytest.raises(DeploymentError, match="no version or alias 'nobody'"):
         build_bundle(trained_settings, "opml-model", "nobody", tmp_path / "bundle")
     assert not (tmp_path / "bundle").exists()
+
+
+def test_a_not_applicable_code_keeps_its_column_one_numeric_input(spark, settings, bank_small,
+                                                                  tmp_path):
+    from opml_core.data import prepare_tables
+    from opml_core.train import TrainSpec, train_and_log
+    from tests.conftest import bank_spec
+
+    prepare_tables(spark, settings.workspace, bank_small, bank_spec(sentinels={"pdays": 999}))
+    train_and_log(spark, settings, TrainSpec("bank_train", "logistic_regression"))
+    meta = build_bundle(settings, "opml-model", "1", tmp_path / "bundle")
+    pdays = [c for c in meta.inputs.columns if c.name == "pdays"]
+    assert meta.engine == "compiled" and len(pdays) == 1 and pdays[0].kind == "numeric"
+    scorer = load_scorer(tmp_path / "bundle")
+    row = {c.display: (c.levels[0] if c.kind == "categorical" else c.minimum) for c in meta.inputs.columns}
+    never, lately = (scorer.score_records([{**row, "pdays": days}]).probabilities[0] for days in (999, 3))
+    assert never != lately
+
+
+def test_the_stored_decision_threshold_decides_the_endpoints_label(trained_settings, tmp_path):
+    from opml_core.registry import decision_threshold, list_versions, set_decision_threshold
+
+    run_id = next(v.run_id for v in list_versions(trained_settings) if v.version == "1")
+    suggested = decision_threshold(trained_settings, run_id)
+    assert suggested is not None and 0 < suggested < 1  # best F1, stored at training
+    meta = build_bundle(trained_settings, "opml-model", "1", tmp_path / "suggested")
+    assert meta.threshold == suggested
+    rows = [{c.display: (c.levels[i % len(c.levels)] if c.kind == "categorical" else c.minimum + i)
+             for c in meta.inputs.columns} for i in range(40)]
+    result = load_scorer(tmp_path / "suggested").score_records(rows)
+    assert result.labels == ["yes" if p >= suggested else "no" for p in result.probabilities]
+
+    set_decision_threshold(trained_settings, run_id, 0.999)
+    try:
+        build_bundle(trained_settings, "opml-model", "1", tmp_path / "strict")
+        strict = load_scorer(tmp_path / "strict").score_records(rows)
+        assert strict.probabilities == result.probabilities and set(strict.labels) == {"no"}
+        with pytest.raises(Exception, match="between 0 and 1"):
+            set_decision_threshold(trained_settings, run_id, 1.5)
+        assert decision_threshold(trained_settings, run_id) == 0.999
+    finally:
+        set_decision_threshold(trained_settings, run_id, suggested)
