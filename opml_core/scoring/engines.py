@@ -58,11 +58,16 @@ class ScoringResult:
     labels: list[str]
     probabilities: list[float] | None
     warnings: list[str]
+    explanations: list[dict] | None = None  # per row, when asked for (see Scorer.explain)
 
     def predictions(self) -> list[dict]:
         if self.probabilities is None:
-            return [{"label": label} for label in self.labels]
-        return [{"label": label, "probability": p} for label, p in zip(self.labels, self.probabilities)]
+            rows = [{"label": label} for label in self.labels]
+        else:
+            rows = [{"label": label, "probability": p} for label, p in zip(self.labels, self.probabilities)]
+        for row, explanation in zip(rows, self.explanations or ()):
+            row["explanation"] = explanation
+        return rows
 
 
 class Scorer:
@@ -77,14 +82,22 @@ class Scorer:
         """Return (probabilities or None, labels, unseen-category counts)."""
         raise NotImplementedError
 
-    def score_records(self, records, max_rows: int = 100_000) -> ScoringResult:
+    def explain(self, columns: dict[str, list]) -> list[dict] | None:
+        """Per-row contributions by input (readable names, largest first), or None."""
+        return None
+
+    def score_records(self, records, max_rows: int = 100_000, explain: bool = False) -> ScoringResult:
         columns, warnings = records_to_columns(records, self.meta.inputs, max_rows)
         probabilities, labels, unseen = self.predict(columns)
+        explanations = self.explain(columns) if explain else None
+        if explain and explanations is None:
+            warnings.append(f"Explanations need opml's compiled scorer; this model scores through "
+                            f"{self.engine}, so none are given.")
         if self.meta.threshold is not None and probabilities is not None:
             labels = self._labels((probabilities >= self.meta.threshold).astype(int))
         warnings += unseen_warnings(unseen, self.meta.inputs)
         return ScoringResult(labels, None if probabilities is None else probabilities.tolist(),
-                             warnings)
+                             warnings, explanations)
 
     def _labels(self, predicted: np.ndarray) -> list[str]:
         names = np.array([self.meta.negative_class, self.meta.positive_class], dtype=object)
@@ -103,6 +116,16 @@ class CompiledScorer(Scorer):
     def predict(self, columns):
         probabilities, predicted, unseen = self.pipeline.score(columns)
         return probabilities, self._labels(predicted), unseen
+
+    def explain(self, columns):
+        baseline, scale, names, contributions = self.pipeline.explain(columns)
+        display = {c.name: c.display for c in self.meta.inputs.columns}
+        shown = [display.get(n, n) for n in names]
+        out = []
+        for row in contributions.tolist():
+            ranked = sorted(zip(shown, row), key=lambda pair: -abs(pair[1]))
+            out.append({"baseline": baseline, "scale": scale, "contributions": dict(ranked)})
+        return out
 
 
 class SparkScorer(Scorer):

@@ -4,7 +4,8 @@ Rows may name columns by their readable names (``emp.var.rate``) or Spark-safe o
 (``emp_var_rate``). A missing column, a value of the wrong type or an empty or oversized batch
 is refused with a ``ScoringError`` naming the column and row. What the pipeline itself handles
 is accepted with a warning: extra columns (ignored), missing numbers (imputed with the training
-median) and missing or unseen categories (scored in the "unseen" bucket).
+median), numbers outside the training range (the model extrapolates) and missing or unseen
+categories (scored in the "unseen" bucket).
 """
 
 from __future__ import annotations
@@ -77,6 +78,9 @@ def records_to_columns(records, schema: InputSchema, max_rows: int) -> tuple[dic
                 f"model's inputs: {', '.join(c.display for c in schema.columns)}.")
         if column.kind == NUMERIC:
             columns[column.name], missing = _numbers(values, column)
+            outside = _outside(columns[column.name], column)
+            if outside:
+                warnings.append(outside)
             if missing:
                 filled = f"{column.imputed:g}" if column.imputed is not None else "the median"
                 warnings.append(f"{column.display!r} was missing in {missing} row(s) and was "
@@ -141,6 +145,20 @@ def _numbers(values: list, column: InputColumn) -> tuple[list[float], int]:
                                f"{_shown(value)}.")
         out.append(parsed)
     return out, missing
+
+
+def _outside(numbers: list[float], column: InputColumn) -> str | None:
+    """A warning when numbers fall outside what training saw (the model extrapolates there)."""
+    low, high = column.minimum, column.maximum
+    if low is None or high is None:
+        return None
+    rows = [i for i, v in enumerate(numbers) if v < low or v > high]  # NaN compares False
+    if not rows:
+        return None
+    where = f"row {rows[0]}" if len(rows) == 1 else f"{len(rows)} rows (first: row {rows[0]})"
+    return (f"{column.display!r} is {numbers[rows[0]]:g} in {where}, outside the training range "
+            f"{low:g} to {high:g}: the model has not seen such values, so treat the prediction "
+            "with care.")
 
 
 def _texts(values: list, column: InputColumn) -> list[str | None]:

@@ -28,18 +28,20 @@ class Payload:
 
     records: list
     format: str
+    explain: bool = False  # the body asked for per-row contributions ("explain": true)
 
 
 def parse_score(body: bytes) -> Payload:
     """Read an Azure ML ``/score`` body."""
     document = _json(body)
+    explain = _explain(document)
     if isinstance(document, dict) and "data" in document:
         data = document["data"]
         if isinstance(data, dict):
-            return Payload(_split(data, "data"), "data")
-        return Payload(_rows(data, "data"), "data")
+            return Payload(_split(data, "data"), "data", explain)
+        return Payload(_rows(data, "data"), "data", explain)
     if isinstance(document, dict) and "input_data" in document:
-        return Payload(_split(document["input_data"], "input_data"), "input_data")
+        return Payload(_split(document["input_data"], "input_data"), "input_data", explain)
     raise ScoringError('Send rows as {"data": [{"column": value, …}, …]} or '
                        '{"input_data": {"columns": […], "data": [[…], …]}}.')
 
@@ -56,12 +58,19 @@ def parse_invocations(body: bytes, content_type: str | None) -> Payload:
     if len(keys) != 1:
         raise ScoringError("Send exactly one of " + ", ".join(INVOCATION_FORMATS) +
                            ' as the top-level key, e.g. {"dataframe_records": [{…}]}.')
-    key, data = keys[0], document[keys[0]]
+    key, data, explain = keys[0], document[keys[0]], _explain(document)
     if key == "dataframe_split":
-        return Payload(_split(data, key), key)
+        return Payload(_split(data, key), key, explain)
     if key in ("inputs", "instances") and isinstance(data, dict):
-        return Payload(_columns_to_records(data, key), key)
-    return Payload(_rows(data, key), key)
+        return Payload(_columns_to_records(data, key), key, explain)
+    return Payload(_rows(data, key), key, explain)
+
+
+def _explain(document) -> bool:
+    value = document.get("explain", False) if isinstance(document, dict) else False
+    if not isinstance(value, bool):
+        raise ScoringError(f'"explain" must be true or false; it is {_kind(value)}.')
+    return value
 
 
 def score_body(records: list[dict], format: str = "data") -> bytes:

@@ -31,7 +31,8 @@ from fastapi import FastAPI, Request, Response
 
 from opml_core.scoring.engines import load_scorer
 from opml_core.scoring.payloads import response_body
-from opml_core.serve.handler import MODEL_FAULT, TOO_BIG, UNAUTHORIZED, answer, too_big
+from opml_core.serve.handler import (EXPLAIN_HEADER, MODEL_FAULT, TOO_BIG, UNAUTHORIZED, answer, explain_query,
+                                    too_big)
 from opml_core.serve.keys import KeyWatcher
 from opml_core.serve.openapi import describe_routes
 from opml_core.serve.usage_log import UsageLog
@@ -172,6 +173,9 @@ class FastPath:
                 return await _send(send, 401, response_body({"error": UNAUTHORIZED}), None, close=True)
             return await self.app(scope, receive, send)
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
+        asked = explain_query(scope.get("query_string", b"").decode("latin-1"))
+        if asked is not None:
+            headers[EXPLAIN_HEADER] = asked
         declared = headers.get("content-length", "")
         refused = self.endpoint.before_body(headers, int(declared) if declared.isdigit() else None)
         if refused:
@@ -253,7 +257,10 @@ def create_app(folder: Path, endpoint: Endpoint | None = None) -> FastAPI:
     async def scoring(request: Request, route: str) -> Response:
         # Reached only when FastPath is not in front (it serves these routes itself).
         body, size = await read_body(request.receive, endpoint.limit)
-        status, payload, request_id = endpoint.handle(route, dict(request.headers), body or b"", size)
+        headers = dict(request.headers)
+        if "explain" in request.query_params:
+            headers[EXPLAIN_HEADER] = request.query_params["explain"]
+        status, payload, request_id = endpoint.handle(route, headers, body or b"", size)
         return Response(payload, status_code=status, media_type=JSON_TYPE,
                         headers={"x-request-id": request_id})
 

@@ -25,6 +25,7 @@ from opml_core.scoring.payloads import parse_invocations, parse_score, response_
 
 REQUEST_ID = re.compile(r"^[A-Za-z0-9_\-]{1,64}$")
 EVENT_TIME_HEADER = "x-opml-event-time"
+EXPLAIN_HEADER = "x-opml-explain"  # set from ?explain=true by the servers, or sent by a client
 TOO_BIG = 413
 MODEL_FAULT = "The model failed on this request; the deployment log has details."
 UNAUTHORIZED = ("Missing or invalid key: send 'Authorization: Bearer <key>' with the "
@@ -60,7 +61,8 @@ def answer(scorer, route: str, headers: dict[str, str], body: bytes, *, deployme
             payload = parse_score(body) if route == "score" else \
                 parse_invocations(body, headers.get("content-type"))
             records = payload.records
-            result = scorer.score_records(records, max_rows)
+            explain = payload.explain or wants_explanation(headers.get(EXPLAIN_HEADER))
+            result = scorer.score_records(records, max_rows, explain=explain)
         except ScoringError as exc:
             status, error = 400, str(exc)
         except Exception:
@@ -83,6 +85,23 @@ def answer(scorer, route: str, headers: dict[str, str], body: bytes, *, deployme
         document = {"request_id": request_id, "model": meta.name, "version": meta.version,
                     "predictions": predictions, "warnings": warnings}
     return Answer(status, response_body(document), request_id, record)
+
+
+def wants_explanation(value: str | None) -> bool:
+    """``?explain=…`` or the X-Opml-Explain header: true/1/yes asks for contributions."""
+    if value is None or value.strip().lower() in ("", "false", "0", "no"):
+        return False
+    if value.strip().lower() in ("true", "1", "yes"):
+        return True
+    raise ScoringError(f"explain={value[:32]!r} is not understood; use explain=true or leave it out.")
+
+
+def explain_query(query: str) -> str | None:
+    """The ``explain`` value of a URL query string, if any."""
+    from urllib.parse import parse_qs
+
+    values = parse_qs(query, keep_blank_values=True).get("explain")
+    return values[-1] if values else None
 
 
 def too_big(size: int, limit_mb: float) -> str:

@@ -160,3 +160,39 @@ def test_a_simulated_time_is_recorded_and_a_bad_one_refused(scoring):
     records = {r["request_id"]: r for r in target.recent_requests(info.name, 200)}
     assert records[sent.json()["request_id"]]["event_time"] == "2026-01-15T10:00:00.000Z"  # in UTC
     assert records[naive.json()["request_id"]]["event_time"] == "2026-01-15T10:30:00.000Z"  # UTC
+
+
+def test_explanations_come_when_asked_in_the_url_or_the_body_and_add_up(scoring):
+    target, info = scoring
+    for url_flag, body in (("?explain=true", score_body(ROWS)),
+                           ("", orjson.dumps({"data": ROWS, "explain": True}))):
+        response = requests.post(info.scoring_uri + url_flag, data=body, timeout=30, headers={
+            "Content-Type": "application/json",
+            "Authorization": f"Bearer {target.keys(info.name).primary}"})
+        assert_scored(response)
+        for prediction in response.json()["predictions"]:
+            explanation = prediction["explanation"]
+            assert explanation["scale"] == "probability"  # a forest: shares of probability
+            assert set(explanation["contributions"]) >= {"age", "job", "emp.var.rate"}
+            total = explanation["baseline"] + sum(explanation["contributions"].values())
+            assert abs(total - prediction["probability"]) <= 1e-9
+    plain = post(target, info, score_body(ROWS)).json()
+    assert all("explanation" not in p for p in plain["predictions"])
+
+
+@pytest.mark.parametrize("url_flag, body, message", [
+    ("?explain=maybe", score_body(ROWS), "explain='maybe' is not understood"),
+    ("", orjson.dumps({"data": ROWS, "explain": "yes"}), '"explain" must be true or false'),
+])
+def test_a_bad_explain_flag_is_a_400_naming_it(scoring, url_flag, body, message):
+    target, info = scoring
+    response = requests.post(info.scoring_uri + url_flag, data=body, timeout=30, headers={
+        "Content-Type": "application/json", "Authorization": f"Bearer {target.keys(info.name).primary}"})
+    assert response.status_code == 400 and message in response.json()["error"]
+
+
+def test_numbers_outside_the_training_range_are_scored_with_a_warning(scoring):
+    target, info = scoring
+    document = post(target, info, score_body([bank_row(age=150), bank_row()])).json()
+    assert len(document["predictions"]) == 2
+    assert any("'age' is 150 in row 0, outside the training range" in w for w in document["warnings"])

@@ -27,7 +27,7 @@ from azureml_inference_server_http.api.aml_request import rawhttp  # noqa: E402
 from azureml_inference_server_http.api.aml_response import AMLResponse  # noqa: E402
 
 from opml_core.scoring.engines import BUNDLE_META, load_scorer  # noqa: E402
-from opml_core.serve.handler import TOO_BIG, UNAUTHORIZED, answer, too_big  # noqa: E402
+from opml_core.serve.handler import EXPLAIN_HEADER, TOO_BIG, UNAUTHORIZED, answer, too_big  # noqa: E402
 from opml_core.serve.printed import to_lines  # noqa: E402
 
 ROUTE = "score"
@@ -63,6 +63,8 @@ def run(request):
     if request.method != "POST":
         return AMLResponse(json.dumps({"error": "Send scoring requests with POST."}), 405, JSON_HEADERS)
     headers = {k.lower(): v for k, v in request.headers.items()}
+    if "explain" in request.args:
+        headers[EXPLAIN_HEADER] = request.args["explain"]
     limit = int(_STATE["max_mb"] * 1024 * 1024)
     refused, body = None, b""
     keys = _STATE["keys"]
