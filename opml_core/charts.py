@@ -102,6 +102,30 @@ def versions_comparison(rows: list[dict], metrics: tuple[str, ...] = ("roc_auc",
     return fig
 
 
+def explanation_waterfall(explanation: dict, positive: str | None, top: int = 10) -> go.Figure:
+    """From the model's average answer, each input's push up or down to this row's answer."""
+    ranked = list(explanation["contributions"].items())
+    shown, rest = ranked[:top], ranked[top:]
+    probability = explanation["scale"] == "probability"
+    scale = 100.0 if probability else 1.0
+    names = [name for name, _ in shown] + ([f"{len(rest)} other inputs"] if rest else [])
+    values = [v * scale for _, v in shown] + ([sum(v for _, v in rest) * scale] if rest else [])
+    start = explanation["baseline"] * scale
+    unit = "%" if probability else ""
+    fig = go.Figure(go.Waterfall(
+        orientation="h", measure=["absolute", *["relative"] * len(values), "total"],
+        y=["average answer", *names, "this answer"], x=[start, *values, 0],
+        text=[f"{start:.1f}{unit}", *[f"{v:+.2f}{unit}" for v in values], ""],
+        textposition="outside", connector={"line": {"color": "#ccc"}},
+        increasing={"marker": {"color": "#e76f51"}}, decreasing={"marker": {"color": "#2a9d8f"}},
+        totals={"marker": {"color": "#264653"}}))
+    axis = f"P({positive or 'positive'}) in %" if probability else f"log-odds of '{positive or 'positive'}'"
+    fig.update_layout(height=120 + 28 * (len(values) + 2), margin=dict(l=10, r=40, t=30, b=40),
+                      xaxis_title=axis, yaxis={"autorange": "reversed"}, showlegend=False,
+                      title="How each input moved the answer")
+    return fig
+
+
 def report_html(title: str, figures: list[go.Figure], intro: str = "") -> str:
     """One self-contained HTML page holding every figure (plotly.js embedded once)."""
     parts = [f"<html><head><meta charset='utf-8'><title>{title}</title></head><body>",

@@ -37,8 +37,8 @@ class EndpointClient:
             self.session.headers["Authorization"] = f"Bearer {key}"
 
     def score(self, records: list[dict], *, event_time: str | None = None,
-              request_id: str | None = None) -> EndpointResponse:
-        body = score_body(records)
+              request_id: str | None = None, explain: bool = False) -> EndpointResponse:
+        body = score_body(records, explain=explain)
         headers = {}
         if event_time:
             headers["X-Opml-Event-Time"] = event_time

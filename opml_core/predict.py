@@ -39,12 +39,12 @@ class Sent:
     request_id: str | None = None
 
 
-Sender = Callable[[list[dict], str | None, str | None], Sent]  # rows, event time, request id
+Sender = Callable[..., Sent]  # (rows, event time, request id, explain=False)
 
 
 def endpoint_sender(client) -> Sender:
-    def send(rows, event_time=None, request_id=None) -> Sent:
-        response = client.score(rows, event_time=event_time, request_id=request_id)
+    def send(rows, event_time=None, request_id=None, explain=False) -> Sent:
+        response = client.score(rows, event_time=event_time, request_id=request_id, explain=explain)
         doc = response.document
         return Sent(response.status, doc.get("predictions"), doc.get("error"),
                     doc.get("warnings", []), response.request_id)
@@ -52,9 +52,9 @@ def endpoint_sender(client) -> Sender:
 
 
 def local_sender(scorer) -> Sender:
-    def send(rows, event_time=None, request_id=None) -> Sent:
+    def send(rows, event_time=None, request_id=None, explain=False) -> Sent:
         try:
-            result = scorer.score_records(rows)
+            result = scorer.score_records(rows, explain=explain)
         except OpmlError as exc:
             return Sent(400, None, str(exc), [], request_id)
         return Sent(200, result.predictions(), None, result.warnings, request_id)

@@ -73,11 +73,12 @@ def _explain(document) -> bool:
     return value
 
 
-def score_body(records: list[dict], format: str = "data") -> bytes:
+def score_body(records: list[dict], format: str = "data", explain: bool = False) -> bytes:
     """Build a body for ``/score`` (``data`` records or ``input_data`` split)."""
+    flag = {"explain": True} if explain else {}
     if format == "input_data":
-        return orjson.dumps({"input_data": _to_split(records)})
-    return orjson.dumps({"data": records})
+        return orjson.dumps({"input_data": _to_split(records), **flag})
+    return orjson.dumps({"data": records, **flag})
 
 
 def invocations_body(records: list[dict], format: str = "dataframe_split") -> bytes:

@@ -11,17 +11,20 @@ import streamlit as st
 
 from opml_core.predict import (SimulationSpec, count_rows, csv_batches, sample_row, score_batches,
                                simulate_traffic, table_batches)
+from opml_core import charts
 from opml_core.scoring.inputs import NUMERIC
 from opml_core.ui.feedback import reporting
 from opml_core.ui.widgets import metric_row, plot
 
 
-def gauge(probability: float, label: str, positive: str | None) -> go.Figure:
+def gauge(probability: float, label: str, positive: str | None,
+          threshold: float | None = None) -> go.Figure:
+    cut = 50 if threshold is None else threshold * 100
     fig = go.Figure(go.Indicator(
         mode="gauge+number", value=probability * 100, number={"suffix": "%"},
-        title={"text": f"P({positive or 'positive'}) · predicted: {label}"},
+        title={"text": f"P({positive or 'positive'}) · predicted: {label} (from {cut:.0f}%)"},
         gauge={"axis": {"range": [0, 100]}, "bar": {"color": "#2a9d8f"},
-               "threshold": {"line": {"color": "#e76f51", "width": 3}, "value": 50}}))
+               "threshold": {"line": {"color": "#e76f51", "width": 3}, "value": cut}}))
     fig.update_layout(height=260, margin=dict(l=20, r=20, t=60, b=10))
     return fig
 
@@ -39,18 +42,22 @@ def one_client(settings, meta, send, key: str) -> None:
                                  st.session_state.setdefault(f"{key}.seed", 1))
             st.caption(f"Prefilled from a random row of {meta.operations_table}.")
     with st.form(f"{key}.form"):
-        row = {}
+        row, problems, cautions = {}, [], []
         grid = st.columns(3)
         for index, column in enumerate(meta.inputs.columns):
             cell = grid[index % 3]
             value = example.get(column.display)
             widget_key = f"{key}.in.{column.name}"
             if column.kind == NUMERIC:
-                help_text = (f"Training range {column.minimum:g} – {column.maximum:g}"
-                             if column.minimum is not None else None)
-                row[column.display] = cell.number_input(
-                    column.display, value=float(value if value is not None else column.imputed or 0),
-                    help=help_text, key=widget_key, format="%g")
+                ranged = column.minimum is not None and column.maximum is not None
+                help_text = f"Training range {column.minimum:g} to {column.maximum:g}" if ranged else None
+                start = value if value is not None else column.imputed or 0
+                typed = cell.text_input(column.display, f"{float(start):g}", help=help_text,
+                                        key=widget_key, placeholder="empty = missing")
+                number, problem, caution = check_number(typed, column)
+                row[column.display] = number
+                problems += [problem] if problem else []
+                cautions += [caution] if caution else []
             else:
                 options = list(column.levels) or ([value] if value else [""])
                 if value is not None and value not in options:
@@ -58,25 +65,76 @@ def one_client(settings, meta, send, key: str) -> None:
                 row[column.display] = cell.selectbox(
                     column.display, options, index=options.index(value) if value in options else 0,
                     key=widget_key)
+        explain = st.toggle("Explain the prediction", value=True, key=f"{key}.explain",
+                            help="Ask the endpoint how much each input pushed the answer.")
         submitted = st.form_submit_button("Predict", type="primary")
+    if submitted and problems:
+        st.error("Fix these before sending: " + " ".join(problems), icon=":material/error:")
+        return
     if submitted:
-        sent = send([row], None, None)
+        for caution in cautions:
+            st.warning(caution, icon=":material/warning:")
+        sent = send([row], None, None, explain=explain)
         if sent.status != 200:
             st.error(f"The endpoint answered {sent.status}: {sent.error}", icon=":material/error:")
         else:
             prediction = sent.predictions[0]
             if prediction.get("probability") is not None:
-                plot(gauge(prediction["probability"], prediction["label"], meta.positive_class),
-                     key=f"{key}.gauge")
+                plot(gauge(prediction["probability"], prediction["label"], meta.positive_class,
+                           meta.threshold), key=f"{key}.gauge")
             else:
                 st.metric("Prediction", prediction["label"])
+            if prediction.get("explanation"):
+                st.markdown("**Why did the model say that?**")
+                plot(charts.explanation_waterfall(prediction["explanation"], meta.positive_class),
+                     key=f"{key}.why")
+                st.caption(explanation_caption(prediction["explanation"], meta.positive_class))
             for warning in sent.warnings:
-                st.warning(warning, icon=":material/warning:")
+                if warning not in cautions:
+                    st.warning(warning, icon=":material/warning:")
         with st.expander("Request and response"):
-            st.code(json.dumps({"data": [row]}, indent=2, default=str), language="json")
+            body = {"data": [row], **({"explain": True} if explain else {})}
+            st.code(json.dumps(body, indent=2, default=str), language="json")
             st.code(json.dumps({"status": sent.status, "request_id": sent.request_id,
                                 "predictions": sent.predictions, "warnings": sent.warnings,
                                 "error": sent.error}, indent=2), language="json")
+
+
+def check_number(typed: str, column) -> tuple[float | None, str | None, str | None]:
+    """A form entry as a number: (value or None when empty, a problem, a caution)."""
+    text = typed.strip().replace(",", "") if typed else ""
+    if not text:
+        return None, None, None
+    try:
+        number = float(text)
+    except ValueError:
+        return None, f"**{column.display}**: {typed!r} is not a number.", None
+    if number != number or number in (float("inf"), float("-inf")):
+        return None, f"**{column.display}**: {typed!r} is not a finite number.", None
+    low, high = column.minimum, column.maximum
+    if low is not None and high is not None and not low <= number <= high:
+        return number, None, (f"{column.display} = {number:g} is outside the training range "
+                              f"{low:g} to {high:g}: the model has not seen such values, so "
+                              "treat the prediction with care.")
+    return number, None, None
+
+
+def explanation_caption(explanation: dict, positive: str | None) -> str:
+    """One sentence naming the inputs that pushed hardest each way."""
+    ranked = list(explanation["contributions"].items())
+    up = [name for name, value in ranked if value > 0][:2]
+    down = [name for name, value in ranked if value < 0][:2]
+    unit = "percentage points" if explanation["scale"] == "probability" else "log-odds"
+    parts = []
+    if up:
+        parts.append(f"{' and '.join(up)} pushed towards '{positive or 'positive'}'")
+    if down:
+        parts.append(f"{' and '.join(down)} pushed away from it")
+    start = explanation["baseline"]
+    start_text = f"{start:.1%}" if explanation["scale"] == "probability" else f"{start:.2f} log-odds"
+    sentence = "; ".join(parts)
+    return (sentence[:1].upper() + sentence[1:] + ". " if parts else "") + \
+        f"Bars start from the model's average answer ({start_text}) and are in {unit}."
 
 
 def batch(settings, meta, send, key: str) -> None:

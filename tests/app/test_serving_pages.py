@@ -43,12 +43,45 @@ def test_predict_one_client_shows_the_probability_and_the_exchange(workspace, in
     in_workspace(workspace)
     at = open_page("predict")
     assert at.selectbox(key="predict.deployment").value == "page-endpoint"
-    at.number_input(key="predict.one.in.age").set_value(67)
+    at.text_input(key="predict.one.in.age").set_value("67")
     at.button(key=SUBMIT).click().run()
     assert not at.exception and not at.error
     assert at.get("plotly_chart"), "the probability gauge"
     exchange = texts(at.code)
     assert '"age": 67' in exchange and '"probability"' in exchange
+
+
+def test_the_form_explains_the_prediction_with_a_waterfall_that_adds_up(workspace, in_workspace):
+    in_workspace(workspace)
+    at = open_page("predict")
+    at.button(key=SUBMIT).click().run()
+    assert not at.exception and not at.error
+    assert "Why did the model say that?" in texts(at.markdown)
+    assert "Bars start from the model's average answer" in texts(at.caption)
+    exchange = texts(at.code)
+    assert '"explain": true' in exchange and '"contributions"' in exchange
+
+
+def test_a_word_in_a_number_field_is_named_and_nothing_is_sent(workspace, in_workspace):
+    in_workspace(workspace)
+    target = get_target("local", workspace)
+    before = len(target.recent_requests("page-endpoint", 1000))
+    at = open_page("predict")
+    at.text_input(key="predict.one.in.age").set_value("abc")
+    at.button(key=SUBMIT).click().run()
+    assert "**age**: 'abc' is not a number." in texts(at.error)
+    assert at.text_input(key="predict.one.in.age").value == "abc"  # kept, not reverted
+    assert len(target.recent_requests("page-endpoint", 1000)) == before
+
+
+def test_a_number_outside_training_is_warned_before_and_scored(workspace, in_workspace):
+    in_workspace(workspace)
+    at = open_page("predict")
+    at.text_input(key="predict.one.in.age").set_value("-5")
+    at.button(key=SUBMIT).click().run()
+    assert not at.error
+    assert "age = -5 is outside the training range" in texts(at.warning)
+    assert at.get("plotly_chart"), "scored all the same"
 
 
 def test_predict_batch_scores_the_operations_table(workspace, in_workspace):
