@@ -28,7 +28,8 @@ if in_process:
     scorer = resources.local_scorer(model, str(ref))
     meta, send = scorer.meta, local_sender(scorer)
 else:
-    running = [d for d in all_deployments(settings) if d.status == RUNNING]
+    running = sorted((d for d in all_deployments(settings) if d.status == RUNNING),
+                     key=lambda d: d.created, reverse=True)  # the newest is preselected
     if not running:
         empty_state("No running deployment. Deploy a model, or switch on in-app scoring above.",
                     "app_pages/deploy.py", "Deploy a model")

@@ -115,12 +115,13 @@ def describe_split(data: LoadedData, spec: PrepareSpec, parts: SplitParts) -> st
     share = spec.split.operations_fraction
     if spec.split.kind == RANDOM:
         how = (f"Split {total:,} rows at random (seed {spec.split.seed}): "
-               f"{parts.training_rows:,} train the model and ")
+               f"{parts.training_rows:,} train the model and {parts.operations_rows:,} ")
+        sentence = how + "stand in for production inputs"
     else:
         order = data.display(spec.split.order_column) if spec.split.order_column else "file order"
         how = (f"Split {total:,} rows by {order}: the first {1 - share:.0%} "
                f"({parts.training_rows:,} rows) train the model and the last {share:.0%} ")
-    sentence = how + f"({parts.operations_rows:,} rows) stand in for production inputs"
+        sentence = how + f"({parts.operations_rows:,} rows) stand in for production inputs"
     if spec.skew is not None:
         s = spec.skew
         value = f"{s.value:g}" if isinstance(s.value, float) else s.value

@@ -17,7 +17,7 @@ from opml_core.spark import get_spark, spark_is_running
 from opml_core.ui.feedback import show_error
 from opml_core.ui.state import SourceRef
 
-SPARK_START_LABEL = "Starting Spark (about 10 seconds, once per app start)…"
+SPARK_START_LABEL = "Starting Spark ({wait}; once per app start)…"
 
 
 def settings() -> Settings:
@@ -30,18 +30,27 @@ def settings() -> Settings:
 
 
 def spark():
-    """The SparkSession, started on first use with a visible status."""
+    """The SparkSession, started on first use with a visible status and an honest estimate."""
+    import time
+
+    from opml_core import timings
+
     current = settings()
     if spark_is_running():
         return get_spark(current)
-    with st.status(SPARK_START_LABEL, expanded=False) as status:
+    wait = timings.wait_phrase(timings.expected(current.workspace, "spark_start"),
+                               "up to a minute the first time")
+    with st.status(SPARK_START_LABEL.format(wait=wait), expanded=False) as status:
+        started = time.perf_counter()
         try:
             session = get_spark(current)
         except ConfigError as exc:
             status.update(label="Spark did not start", state="error")
             show_error(exc)
             st.stop()
-        status.update(label="Spark is ready", state="complete")
+        took = time.perf_counter() - started
+        timings.remember(current.workspace, "spark_start", took)
+        status.update(label=f"Spark is ready (started in {took:.0f} s)", state="complete")
     return session
 
 
@@ -128,15 +137,18 @@ def local_scorer(name: str, ref: str):
 
 
 def deployment_names() -> list[str]:
-    """Deployments that exist or left usage behind (a deleted deployment's history stays)."""
+    """Deployments that exist (newest first), then deleted ones that left usage behind."""
     from opml_core.deploy import all_deployments
 
     current = settings()
-    names = {d.name for d in all_deployments(current)}
+    live = sorted(all_deployments(current), key=lambda d: d.created, reverse=True)  # newest first
+    names = [d.name for d in live]
     usage = current.workspace.usage
     if usage.is_dir():
-        names |= {p.name for p in usage.iterdir() if p.is_dir() and not p.name.startswith("_")}
-    return sorted(names)
+        gone = [p for p in usage.iterdir() if p.is_dir() and not p.name.startswith("_")
+                and p.name not in names]
+        names += [p.name for p in sorted(gone, key=lambda p: p.stat().st_mtime, reverse=True)]
+    return names
 
 
 _REPORTS: OrderedDict = OrderedDict()  # a few recent monitoring reports, shared by sessions

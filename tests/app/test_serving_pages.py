@@ -84,6 +84,19 @@ def test_a_number_outside_training_is_warned_before_and_scored(workspace, in_wor
     assert at.get("plotly_chart"), "scored all the same"
 
 
+def test_predict_and_monitor_preselect_the_newest_deployment(workspace, in_workspace):
+    in_workspace(workspace)
+    target = get_target("local", workspace)
+    target.deploy("newer-endpoint", "opml-model", "1")
+    try:
+        at = open_page("predict")
+        assert at.selectbox(key="predict.deployment").value == "newer-endpoint"
+        at.switch_page("app_pages/monitor.py").run()
+        assert at.selectbox(key="monitor.deployment").value == "newer-endpoint"
+    finally:
+        target.delete("newer-endpoint")
+
+
 def test_predict_batch_scores_the_operations_table(workspace, in_workspace):
     in_workspace(workspace)
     at = open_page("predict")

@@ -25,6 +25,14 @@ def test_the_summary_says_what_the_split_did(prepared):
     assert "by file order: the first 80%" in prepared.summary
 
 
+def test_a_random_split_is_described_in_one_plain_sentence(spark, settings, bank_small):
+    result = prepare_tables(spark, settings.workspace, bank_small,
+                            bank_spec(split=SplitSpec("random", 0.2, seed=3)))
+    train, ops = result.training.rows, result.operations.rows
+    assert result.summary == (f"Split {train + ops:,} rows at random (seed 3): {train:,} train the "
+                              f"model and {ops:,} stand in for production inputs.")
+
+
 def test_a_skewed_split_mentions_the_segment(spark, settings, bank_small):
     spec = bank_spec(skew=SkewSpec("age", ">", 60.0, 3.0))
     result = prepare_tables(spark, settings.workspace, bank_small, spec)
