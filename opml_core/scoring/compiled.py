@@ -294,7 +294,8 @@ class _Walk:
         """Baseline, scale and per-slot path contributions (see ``CompiledPipeline.explain``)."""
         rows, width = matrix.shape
         if self.kind == "forest":  # Spark averages the trees' class shares
-            values, weights, scale = self.value1, np.full(len(self.roots), 1.0 / len(self.roots)), "probability"
+            values, scale = self.value1, "probability"
+            weights = np.full(len(self.roots), 1.0 / len(self.roots))
         else:  # P = 1 / (1 + exp(-2·margin)): log-odds = 2 × the weighted sum of leaf values
             values, weights, scale = self.value0, 2.0 * self.weights, "log-odds"
         flat = matrix.ravel()

@@ -31,8 +31,8 @@ from fastapi import FastAPI, Request, Response
 
 from opml_core.scoring.engines import load_scorer
 from opml_core.scoring.payloads import response_body
-from opml_core.serve.handler import (EXPLAIN_HEADER, MODEL_FAULT, TOO_BIG, UNAUTHORIZED, answer, explain_query,
-                                    too_big)
+from opml_core.serve.handler import (EXPLAIN_HEADER, MODEL_FAULT, TOO_BIG, UNAUTHORIZED, answer,
+                                    explain_query, too_big)
 from opml_core.serve.keys import KeyWatcher
 from opml_core.serve.openapi import describe_routes
 from opml_core.serve.usage_log import UsageLog
