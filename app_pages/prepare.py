@@ -5,7 +5,7 @@ import streamlit as st
 from opml_core.data import prepare_tables
 from opml_core.ui import prepare_form, resources, state
 from opml_core.ui.feedback import reporting
-from opml_core.ui.progress import run_with_progress
+from opml_core.ui.progress import resume, run_with_progress
 
 st.title("Prepare data")
 st.caption("Load a dataset, look at it, say what to predict, and split it into the rows that "
@@ -32,7 +32,11 @@ with reporting():
     spec = prepare_form.choices_section(data, profile, settings, source)
     if st.button("Create the tables", key="prepare.create", type="primary"):
         result = run_with_progress("Preparing tables", prepare_tables, resources.spark(),
-                                   settings.workspace, data, spec, spark=resources.spark())
+                                   settings.workspace, data, spec, spark=resources.spark(),
+                                   key=("prepare", str(settings.home), repr(spec)))
+    else:  # tables being written before a reload, or from another tab
+        result = resume("prepare", str(settings.home))
+    if result is not None:
         state.put(state.PREPARE_RESULT, (result.training.table, result.operations.table,
                                          result.summary))
 

@@ -19,12 +19,13 @@ from opml_core.deploy import (
     get_target,
 )
 from opml_core.deploy.cloud import CloudTarget
+from opml_core.errors import DeploymentError
 from opml_core.deploy.options import INTEGER, TEXT
 from opml_core.deploy.snippets import curl_snippet, python_snippet
 from opml_core.registry import list_models, list_versions
 from opml_core.serve.keys import mask
 from opml_core.ui.feedback import reporting
-from opml_core.ui.progress import run_with_progress
+from opml_core.ui.progress import resume, run_with_progress
 from opml_core.ui.widgets import empty_state
 
 BADGE = {RUNNING: ":green-badge[● running]", STARTING: ":orange-badge[◐ starting or busy]",
@@ -72,12 +73,38 @@ def new_deployment(settings) -> None:
     if not auth and not cloud:
         st.warning("Without a key, anyone who can reach this port can use the model.",
                    icon=":material/lock_open:")
-    if st.button("Deploy", key="deploy.go", type="primary", disabled=not connected):
-        with reporting():
-            info = run_with_progress(f"Deploying {model} {label}", target.deploy, name, model,
-                                     str(ref), auth=auth or cloud, options=options)
+    clicked = st.button("Deploy", key="deploy.go", type="primary", disabled=not connected)
+    with reporting():
+        if clicked:
+            info = _deploy_once(settings, target, name, model, label, str(ref), auth or cloud, options)
+        else:  # a deployment started before a reload, or from another tab
+            info = resume("deploy", str(settings.home))
+        if info is not None:
             st.success(f"{info.name} is {info.status} at {info.scoring_uri}",
                        icon=":material/check_circle:")
+
+
+def _deploy_once(settings, target, name, model, label, ref, auth, options):
+    """Deploy, joining the same deployment if it is already being made; one that already runs
+    this very version is shown as such, not as an error."""
+    try:
+        return run_with_progress(f"Deploying {model} {label}", target.deploy, name, model, ref,
+                                 auth=auth, options=options,
+                                 key=("deploy", str(settings.home), target.key, name))
+    except DeploymentError:
+        existing = next((d for d in target.list() if d.name == name), None)
+        if existing is None or existing.status not in (RUNNING, STARTING) or \
+                (existing.model_name, str(existing.version)) != (model, _version(settings, model, ref)):
+            raise
+        st.info(f"{name} already serves {model} v{existing.version}: it is shown below. Use its "
+                "Change tab to move it to another version.", icon=":material/info:")
+        return None
+
+
+def _version(settings, model: str, ref: str) -> str:
+    from opml_core.scoring.bundle import resolve_version
+
+    return str(resolve_version(settings, model, ref).version)
 
 
 def target_options(target, key: str) -> dict:

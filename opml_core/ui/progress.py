@@ -6,7 +6,10 @@ the page never freezes silently. The work's exception, if any, is re-raised in t
 
 A widget touched while the work runs makes Streamlit rerun the page, abandoning the watcher but
 not the thread. Work given a ``key`` is therefore shared: a rerun (or another session) asking for
-the same key while it runs watches the running work instead of starting it a second time.
+the same key while it runs watches the running work instead of starting it a second time, and
+says so. Keys start with the kind of work and the workspace (``("train", home, …)``), so a page
+opened after a reload or in another tab finds its kind of work still running (``running``) and
+shows its progress (``watch``) instead of an empty form.
 """
 
 from __future__ import annotations
@@ -44,23 +47,55 @@ class Job:
             self.outcome["error"] = exc
 
 
-def job_for(key: Hashable | None, label: str, work: Callable, *args, **kwargs) -> Job:
-    """The running job with this key, or a new one started (always new without a key)."""
+def job_for(key: Hashable | None, label: str, work: Callable, *args, **kwargs) -> tuple[Job, bool]:
+    """The running job with this key (joined: True), or a new one started (always new without a
+    key)."""
     if key is None:
-        return Job(label, work, args, kwargs)
+        return Job(label, work, args, kwargs), False
     with _RUNNING_LOCK:
         for done in [k for k, job in _RUNNING.items() if not job.thread.is_alive()]:
             del _RUNNING[done]  # finished: its watcher has or had the outcome
-        if key not in _RUNNING:
-            _RUNNING[key] = Job(label, work, args, kwargs)
-        return _RUNNING[key]
+        if key in _RUNNING:
+            return _RUNNING[key], True
+        _RUNNING[key] = Job(label, work, args, kwargs)
+        return _RUNNING[key], False
+
+
+def running(kind: str, scope: str) -> Job | None:
+    """Work of this kind still running in this workspace (started by any tab), or None."""
+    with _RUNNING_LOCK:
+        return next((job for key, job in _RUNNING.items()
+                     if isinstance(key, tuple) and key[:2] == (kind, scope) and job.thread.is_alive()),
+                    None)
 
 
 def run_with_progress(label: str, work: Callable, *args, spark=None, key: Hashable | None = None,
                       **kwargs):
     """Call ``work(*args, progress=callback, **kwargs)`` showing its progress; return its result.
-    With a ``key``, join the same work if it is already running."""
-    job = job_for(key, label, work, *args, **kwargs)
+    With a ``key``, join the same work if it is already running, and say so."""
+    job, joined = job_for(key, label, work, *args, **kwargs)
+    if joined:
+        st.info(f"{job.label} was already running (started {time.perf_counter() - job.started:.0f} s "
+                "ago, here or in another tab): this shows that run instead of starting a second.",
+                icon=":material/sync:")
+    return watch(job, spark)
+
+
+def resume(kind: str, scope: str, spark=None):
+    """If work of this kind runs in this workspace (a reload, another tab), show it and return
+    its result; else None."""
+    job = running(kind, scope)
+    if job is None:
+        return None
+    st.info(f"{job.label} started {time.perf_counter() - job.started:.0f} s ago and is still "
+            "running (from before a reload or in another tab); here is its progress.",
+            icon=":material/sync:")
+    return watch(job, spark)
+
+
+def watch(job: Job, spark=None):
+    """Show a job's progress until it ends; return its result or raise its error."""
+    label = job.label
     with st.status(label, expanded=True) as status:
         bar = st.progress(0.0, text="Starting…")
         shown = 0

@@ -124,6 +124,16 @@ def test_in_app_scoring_needs_no_deployment(workspace, in_workspace):
     assert not at.exception and at.get("plotly_chart")
 
 
+def test_deploying_the_same_version_again_shows_the_running_deployment_not_an_error(workspace,
+                                                                                     in_workspace):
+    in_workspace(workspace)
+    at = open_page("deploy")
+    at.text_input(key="deploy.name").set_value("page-endpoint")
+    at.button(key="deploy.go").click().run()
+    assert not at.error, texts(at.error)
+    assert "page-endpoint already serves opml-model v1: it is shown below" in texts(at.info)
+
+
 def test_deleting_needs_the_name_typed(workspace, in_workspace):
     in_workspace(workspace)
     at = open_page("deploy")
@@ -134,3 +144,4 @@ def test_deleting_needs_the_name_typed(workspace, in_workspace):
     assert not at.exception
     assert get_target("local", workspace).list() == []
     assert "No running deployment" in texts(open_page("predict").info)
+
