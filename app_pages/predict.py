@@ -24,6 +24,10 @@ if in_process:
     left, right = st.columns(2)
     model = left.selectbox("Model", models, key="predict.model")
     choices = version_choices(settings, model)
+    if not choices:
+        empty_state(f"{model} has no versions left; train or submit one.", "app_pages/train.py",
+                    "Train a model")
+        st.stop()
     ref = choices[right.selectbox("Version or alias", list(choices), key="predict.ref")]
     scorer = resources.local_scorer(model, str(ref))
     meta, send = scorer.meta, local_sender(scorer)

@@ -9,9 +9,14 @@ trees, depth 8, on the bundled data). Three servers answer the same single-row r
 
 wrk drives the load (a Python client would be the bottleneck): one connection for latency
 (p50/p99 after warm-up), eight connections for 20 s for throughput. Also: a 1,000-row request,
-time to ready, server RSS, and parity of probabilities with Spark on all 41,188 rows. Last line:
+time to ready, server RSS, and parity of probabilities with Spark on all 41,188 rows. Then two
+attacks on the endpoint: the single-row p50 while another client sends 10,000-row requests (as a
+ratio to the idle p50; target ≤ 3×), and the server's RSS (its workers included) while 200
+clients without a key hold half-sent 5 MB bodies (as a ratio to its idle RSS; target ≤ 2×).
+Last line:
 RESULT p50_ms=… p99_ms=… floor_p50_ms=… base_p50_ms=… speedup=… batch1000_ms=… rps=… floor_rps=…
-ready_s=… rss_mb=… parity=…
+ready_s=… rss_mb=… parity=… mixed_p50_ratio=… preauth_rss_ratio=… non2xx=…
+The run exits non-zero when a target is missed or any request of a latency run was not a 2xx.
 
 Run: `.venv/bin/python bench/scoring.py` (needs Debian's wrk: apt-get install -y wrk).
 """
@@ -80,6 +85,75 @@ def rss_mb(pid: int) -> float:
     return float("nan")
 
 
+def group_rss_mb(pid: int) -> float:
+    """RSS of a process and its children (the endpoint's scoring workers)."""
+    pids = [pid]
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            if int(stat.read_text().rsplit(")", 1)[1].split()[1]) == pid:
+                pids.append(int(stat.parent.name))
+        except (OSError, ValueError, IndexError):
+            continue
+    return sum(rss_mb(p) for p in pids if Path(f"/proc/{p}").exists())
+
+
+def mixed_p50(url: str, body: bytes, headers: dict, workdir: Path) -> tuple[dict, int]:
+    """Single-row latency while another client sends 10,000-row requests back to back."""
+    import threading
+
+    import requests
+
+    from opml_core.scoring.payloads import score_body
+
+    big = score_body([json.loads(body)["data"][0]] * 10_000)
+    stop, sent, bad = threading.Event(), [0], [0]
+
+    def flood():
+        with requests.Session() as session:
+            while not stop.is_set():
+                status = session.post(url, data=big, headers=headers, timeout=120).status_code
+                sent[0] += 1
+                bad[0] += status >= 300
+
+    thread = threading.Thread(target=flood, daemon=True)
+    thread.start()
+    try:
+        wrk(url, body, headers, 1, WARMUP_S, workdir)
+        single = wrk(url, body, headers, 1, LATENCY_S, workdir)
+    finally:
+        stop.set()
+        thread.join(timeout=120)
+    print(f"beside 10,000-row requests ({sent[0]} sent, {bad[0]} not 2xx): single-row p50 "
+          f"{single['p50']:.3f} ms", flush=True)
+    return single, bad[0]
+
+
+def preauth_rss(port: int, pid: int, clients: int = 200, size: int = 5 * 2**20) -> tuple[float, float]:
+    """(idle RSS, RSS while ``clients`` keyless requests hold half-sent bodies of ``size``)."""
+    idle = group_rss_mb(pid)
+    head = (f"POST /score HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+            f"Content-Length: {size}\r\n\r\n").encode()
+    chunk, sockets, peak = b"[" * (1 << 16), [], idle
+    try:
+        for _ in range(clients):
+            sock = socket.create_connection(("127.0.0.1", port), timeout=2)
+            sock.setblocking(False)
+            sockets.append(sock)
+            try:
+                sock.send(head)
+                for _ in range(size // 2 // len(chunk)):  # half the body, as fast as it is taken
+                    sock.send(chunk)
+            except (BlockingIOError, OSError):
+                pass
+            peak = max(peak, group_rss_mb(pid))
+        time.sleep(1)
+        peak = max(peak, group_rss_mb(pid))
+    finally:
+        for sock in sockets:
+            sock.close()
+    return idle, peak
+
+
 def train_model(home: Path):
     from opml_core.config import load_settings
     from opml_core.data import PrepareSpec, SplitSpec, load_bundled, prepare_tables
@@ -134,7 +208,7 @@ def main() -> None:
     row = {data.display(k): v for k, v in row_safe.items()}
     base_row = {k: (float(v) if isinstance(v, (int, float)) else v) for k, v in row_safe.items()}
 
-    servers = {}
+    servers, exit_code = {}, [0]
     try:
         port = free_port()
         servers["baseline"] = subprocess.Popen(
@@ -175,12 +249,20 @@ def main() -> None:
             print(f"{name:8}  1 conn: p50 {single['p50']:8.3f} ms  p99 {single['p99']:8.3f} ms  "
                   f"{single['rps']:8.0f} req/s | 8 conns: {many['rps']:8.0f} req/s "
                   f"(non-2xx {single['errors'] + many['errors']})", flush=True)
+        single_idle = runs["opml"][0]
         batch_body = score_body([row] * 1000)
         batch = wrk(opml_url, batch_body, auth, 1, LATENCY_S, work)
         base_batch = wrk(base_url, invocations_body([base_row] * 1000), plain, 1, LATENCY_S, work)
         print(f"1,000 rows per request: opml p50 {batch['p50']:.2f} ms, baseline p50 "
               f"{base_batch['p50']:.2f} ms")
-        rss = rss_mb(target.get("bench").details["pid"])
+        pid = target.get("bench").details["pid"]
+        rss = rss_mb(pid)
+        mixed, mixed_bad = mixed_p50(opml_url, body, auth, work)
+        mixed_ratio = mixed["p50"] / single_idle["p50"]
+        idle_rss, attacked_rss = preauth_rss(info.details["port"], pid)
+        preauth_ratio = attacked_rss / idle_rss
+        print(f"200 keyless half-sent 5 MB bodies: RSS {idle_rss:.0f} MB idle → "
+              f"{attacked_rss:.0f} MB ({preauth_ratio:.2f}×)", flush=True)
         logged = sum(1 for p in (settings.workspace.usage / "bench").rglob("*.jsonl")
                      for line in p.read_bytes().splitlines() if line)
         sent = sum(r["requests"] for r in runs["opml"]) + batch["requests"]
@@ -192,10 +274,21 @@ def main() -> None:
         print(f"ratios: p50 {single['p50'] / fsingle['p50']:.2f}× the floor, "
               f"rps {many['rps'] / fmany['rps']:.0%} of the floor, {speedup:,.0f}× faster than "
               "the baseline")
+        non2xx = single["errors"] + many["errors"] + batch["errors"] + mixed["errors"] + mixed_bad
         print(f"RESULT p50_ms={single['p50']:.3f} p99_ms={single['p99']:.3f} "
               f"floor_p50_ms={fsingle['p50']:.3f} base_p50_ms={bsingle['p50']:.1f} "
               f"speedup={speedup:.0f} batch1000_ms={batch['p50']:.2f} rps={many['rps']:.0f} "
-              f"floor_rps={fmany['rps']:.0f} ready_s={ready:.2f} rss_mb={rss:.0f} parity={parity_diff:.1e}")
+              f"floor_rps={fmany['rps']:.0f} ready_s={ready:.2f} rss_mb={rss:.0f} parity={parity_diff:.1e} "
+              f"mixed_p50_ratio={mixed_ratio:.2f} preauth_rss_ratio={preauth_ratio:.2f} non2xx={non2xx}")
+        missed = [what for what, bad in (
+            ("p50 over 1.5× the floor", single["p50"] > 1.5 * fsingle["p50"]),
+            ("rps under half the floor's", many["rps"] < 0.5 * fmany["rps"]),
+            ("mixed p50 over 3× idle", mixed_ratio > 3),
+            ("pre-auth RSS over 2× idle", preauth_ratio > 2),
+            ("non-2xx answers in a latency run", non2xx > 0)) if bad]
+        if missed:
+            print("MISSED: " + "; ".join(missed))
+            exit_code[0] = 1
     finally:
         for process in servers.values():
             process.terminate()
@@ -203,6 +296,7 @@ def main() -> None:
             get_target("local", settings).delete("bench")
         except Exception:
             pass
+    sys.exit(exit_code[0])
 
 
 if __name__ == "__main__":

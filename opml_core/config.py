@@ -82,6 +82,9 @@ class Settings(BaseSettings):
     serve_header_timeout_s: float = Field(10.0, gt=0, le=3600, description="Time to send headers.")
     serve_inline_bytes: int = Field(16_384, ge=0, le=1 << 30, description="Bodies up to this size "
                                     "are scored on the event loop (the one-row fast path).")
+    submission_timeout_s: float = Field(240.0, gt=0, le=3600, description="Time a submitted "
+                                        "model has to load and score its example, in its own process.")
+    submission_memory_mb: int = Field(2048, ge=256, le=1_000_000, description="Memory for that process.")
     serve_open_docs: bool = Field(False, description="Serve /docs and /openapi.json without a key.")
     # Azure ML: the workspace (or a config.json), and a service principal or DefaultAzureCredential
     azure_subscription_id: str | None = Field(None, description="Azure subscription id (a GUID).")

@@ -1,9 +1,12 @@
 """Models trained elsewhere, submitted from the browser as a zipped MLflow model directory.
 
-``submit_model_zip`` checks the zip (a real zip, no paths escaping it, a bounded size), finds
-the ``MLmodel`` file, requires a signature, loads the model (and scores its own input example
-when it has one), and only then registers it as a new version, exactly like a trained one. Any
-failure says what is wrong and registers nothing.
+A submitted model is untrusted code: its MLmodel may name a loader module of its own, its
+pickles run code as they load. ``submit_model_zip`` checks the zip before unpacking it (its size,
+entry count, total unpacked size and compression ratio, no path escaping it, intact entries),
+reads the ``MLmodel`` file as data (YAML with a signature), then loads the model and scores its
+own input example **in a separate, limited process** (``opml_core.sandbox``), never in the app's;
+only then is it registered as a new version, exactly like a trained one. Any failure says what
+is wrong and registers nothing.
 """
 
 from __future__ import annotations
@@ -12,7 +15,8 @@ import io
 import tempfile
 import zipfile
 from pathlib import Path, PurePosixPath
-from typing import Callable
+
+import yaml
 
 from opml_core.config import Settings
 from opml_core.errors import TrainingError
@@ -20,18 +24,22 @@ from opml_core.registry import LoggedModel, register_model_dir
 
 MLMODEL = "MLmodel"
 MAX_UNZIPPED_MB = 2048
+MAX_ENTRIES = 10_000
+MAX_RATIO = 200  # unpacked size ÷ packed size of one entry; real models stay far below
+RATIO_FROM_BYTES = 1 << 20  # small entries (text, YAML) may compress better
 
 
-def submit_model_zip(settings: Settings, data: bytes, filename: str, name: str | None = None,
-                     spark_factory: Callable[[], object] | None = None) -> LoggedModel:
-    """Validate a zipped MLflow model and register it; raise TrainingError saying why not.
-
-    ``spark_factory`` starts Spark when the model is a Spark model (others never need it).
-    """
-    with tempfile.TemporaryDirectory() as tmp:
+def submit_model_zip(settings: Settings, data: bytes, filename: str,
+                     name: str | None = None) -> LoggedModel:
+    """Validate a zipped MLflow model and register it; raise TrainingError saying why not."""
+    if len(data) > settings.max_upload_mb * 1024 * 1024:
+        raise TrainingError(f"{filename} is {len(data) / 2**20:,.0f} MB; the limit is "
+                            f"{settings.max_upload_mb:,} MB (OPML_MAX_UPLOAD_MB).")
+    with tempfile.TemporaryDirectory(prefix="opml-submitted-") as tmp:
         root = _extract(data, filename, Path(tmp))
         model_dir = _find_model_dir(root, filename)
-        _check_model(model_dir, filename, spark_factory)
+        spark = _check_mlmodel(model_dir, filename)
+        _try_isolated(settings, model_dir, filename, spark)
         return register_model_dir(settings, model_dir, name or settings.model_name, filename)
 
 
@@ -42,17 +50,34 @@ def _extract(data: bytes, filename: str, target: Path) -> Path:
         raise TrainingError(f"{filename} is not a zip file. Zip the MLflow model folder (the one "
                             "holding MLmodel) and upload the .zip.") from exc
     with archive:
-        total = sum(info.file_size for info in archive.infolist())
-        if total > MAX_UNZIPPED_MB * 1024 * 1024:
-            raise TrainingError(f"{filename} unpacks to {total / 2**20:,.0f} MB; the limit is "
-                                f"{MAX_UNZIPPED_MB:,} MB.")
-        for info in archive.infolist():
-            parts = PurePosixPath(info.filename).parts
-            if info.filename.startswith("/") or ".." in parts:
-                raise TrainingError(f"{filename} contains the unsafe path {info.filename!r}; "
-                                    "zip the model folder again without absolute paths.")
-        archive.extractall(target)
+        entries = archive.infolist()
+        _check_entries(entries, filename)
+        try:
+            archive.extractall(target)
+        except (zipfile.BadZipFile, EOFError, NotImplementedError, ValueError) as exc:
+            raise TrainingError(f"{filename} is damaged ({exc}); zip the model folder again and "
+                                "upload the new file.") from exc
     return target
+
+
+def _check_entries(entries: list[zipfile.ZipInfo], filename: str) -> None:
+    if len(entries) > MAX_ENTRIES:
+        raise TrainingError(f"{filename} holds {len(entries):,} files; a model has at most "
+                            f"{MAX_ENTRIES:,}. Zip only the model folder.")
+    total = sum(info.file_size for info in entries)
+    if total > MAX_UNZIPPED_MB * 1024 * 1024:
+        raise TrainingError(f"{filename} unpacks to {total / 2**20:,.0f} MB; the limit is "
+                            f"{MAX_UNZIPPED_MB:,} MB.")
+    for info in entries:
+        parts = PurePosixPath(info.filename).parts
+        if info.filename.startswith("/") or ".." in parts or ":" in info.filename.split("/")[0]:
+            raise TrainingError(f"{filename} contains the unsafe path {info.filename!r}; "
+                                "zip the model folder again without absolute paths.")
+        if info.file_size > RATIO_FROM_BYTES and info.file_size > MAX_RATIO * max(info.compress_size, 1):
+            raise TrainingError(
+                f"{filename}: {info.filename!r} would unpack from {info.compress_size:,} bytes to "
+                f"{info.file_size:,} (over {MAX_RATIO}× smaller packed). That is a zip bomb, not "
+                "a model; zip the model folder as saved by MLflow.")
 
 
 def _find_model_dir(root: Path, filename: str) -> Path:
@@ -64,44 +89,49 @@ def _find_model_dir(root: Path, filename: str) -> Path:
     return shallowest
 
 
-def _check_model(model_dir: Path, filename: str, spark_factory) -> None:
-    import mlflow.pyfunc
+def _check_mlmodel(model_dir: Path, filename: str) -> bool:
+    """Read MLmodel as data (no model code runs); True for a Spark model."""
     from mlflow.models import Model
 
     try:
+        document = yaml.safe_load((model_dir / MLMODEL).read_text("utf-8"))
+    except (yaml.YAMLError, UnicodeDecodeError) as exc:
+        raise TrainingError(f"The MLmodel file in {filename} is not YAML ({_first_line(exc)}). "
+                            "Zip the folder that mlflow's save_model wrote, unchanged.") from exc
+    if not isinstance(document, dict) or not isinstance(document.get("flavors"), dict):
+        raise TrainingError(f"The MLmodel file in {filename} does not describe an MLflow model "
+                            "(it needs a 'flavors' section). Zip the folder that mlflow's "
+                            "save_model wrote, unchanged.")
+    try:
         meta = Model.load(str(model_dir / MLMODEL))
     except Exception as exc:
-        raise TrainingError(f"The MLmodel file in {filename} cannot be read ({exc}). Zip the folder "
-                            "that mlflow's save_model wrote, unchanged.") from exc
+        raise TrainingError(f"The MLmodel file in {filename} cannot be read ({_first_line(exc)}). "
+                            "Zip the folder that mlflow's save_model wrote, unchanged.") from exc
     if meta.signature is None:
         raise TrainingError(
             f"The model in {filename} has no signature, so opml cannot check or build inputs for "
             "it. Log it again with signature=mlflow.models.infer_signature(inputs, outputs).")
-    if "spark" in meta.flavors:
-        if spark_factory is None:
-            raise TrainingError("This is a Spark model; it can only be checked with Spark running. "
-                                "Submit it on the Train page, which starts Spark.")
-        spark_factory()
-    try:
-        loaded = mlflow.pyfunc.load_model(str(model_dir))
-    except Exception as exc:
-        raise TrainingError(f"The model in {filename} failed to load: {_first_line(exc)}. Check "
-                            "that it was saved with packages installed here.") from exc
-    example = _input_example(meta, model_dir)
-    if example is not None:
-        try:
-            loaded.predict(example)
-        except Exception as exc:
-            raise TrainingError(f"The model in {filename} loads but fails on its own input "
-                                f"example: {_first_line(exc)}. Fix the model or its example "
-                                "and zip it again.") from exc
+    return "spark" in meta.flavors
 
 
-def _input_example(meta, model_dir: Path):
-    try:
-        return meta.load_input_example(str(model_dir))
-    except Exception:
-        return None
+def _try_isolated(settings: Settings, model_dir: Path, filename: str, spark: bool) -> None:
+    from opml_core.sandbox import try_model
+
+    report = try_model(model_dir, spark=spark, timeout_s=settings.submission_timeout_s,
+                       memory_mb=settings.submission_memory_mb)
+    if report.ok:
+        return
+    if report.step == "load":
+        raise TrainingError(f"The model in {filename} failed to load: {report.error}. Check "
+                            "that it was saved with packages installed here.")
+    if report.step == "predict":
+        raise TrainingError(f"The model in {filename} loads but fails on its own input "
+                            f"example: {report.error}. Fix the model or its example and zip it "
+                            "again.")
+    raise TrainingError(f"The model in {filename} could not be tried: {report.error}. A "
+                        "submitted model is tried in a separate process limited to "
+                        f"{settings.submission_timeout_s:g} s and {settings.submission_memory_mb:,} "
+                        "MB (OPML_SUBMISSION_TIMEOUT_S, OPML_SUBMISSION_MEMORY_MB).")
 
 
 def _first_line(exc: Exception) -> str:

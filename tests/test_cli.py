@@ -46,3 +46,9 @@ def test_a_problem_prints_a_json_error_and_exits_2(settings, capsys):
 def test_an_unreadable_skew_says_how_to_write_it(spark, settings, capsys):
     code, _, err = run(capsys, "prepare", "--skew", "age around 60")
     assert code == 2 and "write it like 'age>60'" in json.loads(err)["error"]
+
+
+def test_a_parameter_that_is_not_a_number_is_refused_by_name(capsys):
+    code = main(["train", "--table", "bank_train", "--param", "maxIter=abc"])
+    error = json.loads(capsys.readouterr().err)["error"]
+    assert code == 2 and "--param maxIter must be a number; got 'abc'" in error

@@ -36,16 +36,28 @@ def test_the_serving_commands_cover_the_deployment_lifecycle(trained_settings, i
     assert deleted == {"deleted": "cli-endpoint"}
 
 
-def test_a_wrong_key_lists_the_failures(trained_settings, in_workspace, capsys, tmp_path):
+def test_a_wrong_key_lists_the_failures_and_exits_non_zero(trained_settings, in_workspace, capsys, tmp_path):
     in_workspace(trained_settings)
     code, deployed, _ = run(capsys, "deploy", "--name", "cli-keyed", "--version", "1")
     rows = tmp_path / "rows.csv"
     rows.write_bytes(csv_body([bank_row()]))
     code, scored, _ = run(capsys, "score", "--endpoint", deployed["scoring_uri"], "--key", "wrong",
                           "--input", str(rows))
-    assert code == 0 and scored["scored"] == 0
+    assert code == 1 and scored["scored"] == 0
     assert scored["failures"][0]["status"] == 401
     run(capsys, "deploy", "--name", "cli-keyed", "--delete")
+
+
+def test_keys_are_shown_and_regenerated_from_the_command_line(trained_settings, in_workspace, capsys):
+    in_workspace(trained_settings)
+    run(capsys, "deploy", "--name", "cli-keys", "--version", "1")
+    code, before, _ = run(capsys, "keys", "--name", "cli-keys")
+    code, after, _ = run(capsys, "keys", "--name", "cli-keys", "--regenerate", "secondary")
+    assert code == 0 and after["regenerated"] == "secondary"
+    assert after["primary"] == before["primary"] and after["secondary"] != before["secondary"]
+    code, _, err = run(capsys, "keys", "--name", "nobody")
+    assert code == 2 and "no deployment named 'nobody'" in json.loads(err)["error"]
+    run(capsys, "deploy", "--name", "cli-keys", "--delete")
 
 
 def test_deploying_without_a_version_says_how(trained_settings, in_workspace, capsys):

@@ -82,3 +82,10 @@ def test_workspace_keeps_every_kind_of_state_under_its_root(tmp_path):
     for path in (workspace.warehouse, workspace.mlflow_db.parent, workspace.uploads,
                  workspace.deployments, workspace.usage):
         assert path.is_dir() and workspace.root in path.parents
+
+
+def test_streamlit_refuses_uploads_over_opmls_own_limit_before_buffering_them():
+    import tomllib
+
+    streamlit = tomllib.loads((Path(__file__).parents[1] / ".streamlit/config.toml").read_text())
+    assert streamlit["server"]["maxUploadSize"] == config.Settings.model_fields["max_upload_mb"].default

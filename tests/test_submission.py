@@ -50,17 +50,14 @@ def test_a_valid_zipped_model_is_registered_as_a_new_version(settings, tmp_path)
     assert list(mlflow.pyfunc.load_model(logged.model_uri).predict(pd.DataFrame({"x": [4.0]}))) == [8.0]
 
 
-def test_a_spark_model_zip_is_checked_with_spark(spark, settings, prepared):
+def test_a_spark_model_zip_is_checked_in_its_own_process(spark, settings, prepared):
     import mlflow
 
     from opml_core.train import TrainSpec, train_and_log
 
     trained = train_and_log(spark, settings, TrainSpec("bank_train", params={"numTrees": 5}))
     folder = Path(mlflow.artifacts.download_artifacts(trained.model_uri))
-    with pytest.raises(TrainingError, match="only be checked with Spark running"):
-        submit_model_zip(settings, zip_dir(folder), "spark-model.zip")
-    logged = submit_model_zip(settings, zip_dir(folder), "spark-model.zip",
-                              spark_factory=lambda: spark)
+    logged = submit_model_zip(settings, zip_dir(folder), "spark-model.zip")
     assert logged.version == "2"
 
 
@@ -70,6 +67,11 @@ def test_a_spark_model_zip_is_checked_with_spark(spark, settings, prepared):
     (lambda tmp: pyfunc_zip(tmp, signature=False), "has no signature"),
     (lambda tmp: _broken_pickle_zip(tmp), "failed to load"),
     (lambda tmp: _zip_of({"../escape/MLmodel": "flavors: {}"}), "unsafe path"),
+    (lambda tmp: _zip_of({"m/MLmodel": "flavors: [unclosed"}), "MLmodel file in upload.zip is not YAML"),
+    (lambda tmp: _zip_of({"m/MLmodel": "just some words"}), "does not describe an MLflow model"),
+    (lambda tmp: _bomb(), "zip bomb"),
+    (lambda tmp: _zip_of({f"m/{n}.txt": "" for n in range(10_001)}), "holds 10,001 files"),
+    (lambda tmp: _bad_crc(tmp), "is damaged"),
 ])
 def test_a_bad_zip_is_refused_with_a_reason_and_registers_nothing(settings, tmp_path, make, message):
     with pytest.raises(TrainingError, match=message):
@@ -92,3 +94,76 @@ def _broken_pickle_zip(tmp_path: Path) -> bytes:
     copy = tmp_path / "broken"
     shutil.copytree(folder, copy)
     return zip_dir(copy)
+
+
+def _bomb() -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("m/MLmodel", "flavors: {}")
+        archive.writestr("m/weights.bin", b"\0" * (64 << 20))  # 64 MB packed into ~64 KB
+    return buffer.getvalue()
+
+
+def _bad_crc(tmp_path: Path) -> bytes:
+    data = bytearray(pyfunc_zip(tmp_path))
+    marker = data.index(b"python_function")  # inside MLmodel's stored bytes
+    data[marker] ^= 0xFF
+    return bytes(data)
+
+
+def test_an_upload_over_the_limit_is_refused_before_unpacking(settings):
+    small = settings.model_copy(update={"max_upload_mb": 1})
+    with pytest.raises(TrainingError, match="the limit is 1 MB"):
+        submit_model_zip(small, b"\0" * (2 << 20), "big.zip")
+
+
+def _malicious_zip(tmp_path: Path, escape: Path, secret: Path) -> bytes:
+    """A valid-looking pyfunc model whose loader module, in its own code/ folder, reports the
+    process it runs in, tries to write outside and to read a secret."""
+    folder = pyfunc_dir(tmp_path)
+    text = (folder / "MLmodel").read_text()
+    (folder / "MLmodel").write_text(text.replace("loader_module: mlflow.pyfunc.model",
+                                                 "loader_module: evil"))
+    code = folder / "code"
+    code.mkdir(exist_ok=True)
+    (code / "evil.py").write_text(f"""
+import os
+
+def _attempt(action):
+    try:
+        action()
+        return "yes"
+    except OSError:
+        return "no"
+
+def _load_pyfunc(path):
+    wrote = _attempt(lambda: open({str(escape)!r}, "w").write("escaped"))
+    read = _attempt(lambda: open({str(secret)!r}).read())
+    seen = sorted(k for k in os.environ if k.startswith(("OPML_", "AZURE_", "MLFLOW_TRACKING")))
+    raise RuntimeError(f"pid={{os.getpid()}} wrote={{wrote}} read={{read}} env={{seen}}")
+""")
+    text = (folder / "MLmodel").read_text()
+    if "code: code" not in text:
+        (folder / "MLmodel").write_text(text.replace("loader_module: evil",
+                                                     "loader_module: evil\n    code: code"))
+    return zip_dir(folder, prefix="evil/")
+
+
+def test_a_submitted_models_code_never_runs_in_the_app_process(settings, tmp_path, monkeypatch):
+    import os
+
+    from opml_core.sandbox.child import confine
+
+    escape, secret = tmp_path / "escaped.txt", tmp_path / "secrets.toml"
+    secret.write_text("[opml]\nazure_client_secret = 'hush'\n")
+    monkeypatch.setenv("AZURE_CLIENT_SECRET", "hush")
+    with pytest.raises(TrainingError, match="failed to load: pid=") as caught:
+        submit_model_zip(settings, _malicious_zip(tmp_path / "m", escape, secret), "evil.zip")
+    message = str(caught.value)
+    pid = int(message.split("pid=")[1].split()[0])
+    assert pid != os.getpid()  # its code ran, but in another process
+    assert "env=[]" in message  # with none of the workspace's settings or secrets
+    assert list_versions(settings) == []
+    if "wrote=no" not in message:
+        pytest.skip(f"this kernel cannot confine writes ({confine.__name__}: no Landlock)")
+    assert "read=no" in message and not escape.exists()

@@ -163,7 +163,11 @@ def _train(args) -> dict:
         name, _, value = item.partition("=")
         if not value:
             raise OpmlError(f"Cannot read --param {item!r}; write it like numTrees=50.")
-        params[name.strip()] = float(value)
+        try:
+            params[name.strip()] = float(value)
+        except ValueError:
+            raise OpmlError(f"--param {name.strip()} must be a number; got {value!r}. Write it "
+                            "like maxIter=20.") from None
     spec = TrainSpec(args.table, args.model, params,
                      split_list(args.features) if args.features else None,
                      args.test_share, args.seed, args.cv_folds, args.name)

@@ -29,6 +29,12 @@ def add_commands(commands) -> None:
     ls.add_argument("--show-keys", action="store_true", help="print the keys (default: masked)")
     ls.set_defaults(run=_deployments)
 
+    k = commands.add_parser("keys", help="show or regenerate a deployment's keys")
+    k.add_argument("--name", required=True, help="deployment name")
+    k.add_argument("--regenerate", choices=["primary", "secondary"],
+                   help="replace this key; the other keeps working while clients move")
+    k.set_defaults(run=_keys)
+
     sc = commands.add_parser("score", help="score a CSV through an endpoint")
     sc.add_argument("--endpoint", help="scoring URL, e.g. http://127.0.0.1:5101/score")
     sc.add_argument("--deployment", help="a local deployment's name instead of --endpoint/--key")
@@ -141,8 +147,27 @@ def _score(args) -> dict:
         raise OpmlError(f"There is no file {path}.")
     result = score_batches(endpoint_sender(EndpointClient(url, key)),
                            csv_batches(path.read_bytes(), args.batch_size))
+    failed = result.rows - result.scored
     return {"rows": result.rows, "scored": result.scored, "seconds": round(result.seconds, 3),
-            "failures": result.failures, "warnings": result.warnings, "predictions": result.results}
+            "failures": result.failures, "warnings": result.warnings, "predictions": result.results,
+            "_exit_code": 1 if failed else 0}  # a script sees that rows failed
+
+
+def _keys(args) -> dict:
+    from opml_core.config import load_settings
+    from opml_core.deploy import all_deployments, get_target
+
+    settings = load_settings()
+    info = next((d for d in all_deployments(settings) if d.name == args.name), None)
+    if info is None:
+        raise OpmlError(f"There is no deployment named {args.name!r}; "
+                        "'python -m opml_core deployments' lists them.")
+    target = get_target(info.target, settings)
+    if args.regenerate:
+        target.regenerate_key(info.name, args.regenerate)
+    keys = target.keys(info.name)
+    return {"name": info.name, "auth_required": keys.required, "regenerated": args.regenerate,
+            "primary": keys.primary, "secondary": keys.secondary}
 
 
 def _simulate(args) -> dict:

@@ -130,11 +130,12 @@ def _inputs(model, card, compiled: CompiledPipeline | None) -> InputSchema:
         kinds = {b.column: NUMERIC if b.kind in ("numeric", "flag") else CATEGORICAL
                  for b in compiled.blocks}
         imputed = {b.column: b.surrogate for b in compiled.blocks if b.kind == "numeric"}
+        refused = {c for c, value in imputed.items() if value is None}
         names = compiled.columns
     elif model.signature is not None:
         specs = model.signature.inputs.to_dict()
         kinds = {s["name"]: NUMERIC if s["type"] in _NUMERIC_TYPES else CATEGORICAL for s in specs}
-        imputed, names = {}, [s["name"] for s in specs]
+        imputed, refused, names = {}, set(), [s["name"] for s in specs]
     else:
         raise DeploymentError("The model has no signature, so its inputs are unknown; register "
                               "it again with a signature.")
@@ -146,7 +147,8 @@ def _inputs(model, card, compiled: CompiledPipeline | None) -> InputSchema:
         columns.append(InputColumn(
             name=name, display=card.display(name) if card else name, kind=kinds[name],
             levels=tuple(card.levels.get(name, ())) if card else (),
-            minimum=ranges.get("min"), maximum=ranges.get("max"), imputed=imputed.get(name)))
+            minimum=ranges.get("min"), maximum=ranges.get("max"), imputed=imputed.get(name),
+            refuses_missing=name in refused))
     return InputSchema(tuple(columns))
 
 

@@ -4,8 +4,8 @@ Rows may name columns by their readable names (``emp.var.rate``) or Spark-safe o
 (``emp_var_rate``). A missing column, a value of the wrong type or an empty or oversized batch
 is refused with a ``ScoringError`` naming the column and row. What the pipeline itself handles
 is accepted with a warning: extra columns (ignored), missing numbers (imputed with the training
-median), numbers outside the training range (the model extrapolates) and missing or unseen
-categories (scored in the "unseen" bucket).
+median where the pipeline has an imputer, else refused), numbers outside the training range
+(the model extrapolates) and missing or unseen categories (scored in the "unseen" bucket).
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ class InputColumn:
     minimum: float | None = None
     maximum: float | None = None
     imputed: float | None = None  # the value missing numbers get
+    refuses_missing: bool = False  # the pipeline has no imputer for it: a missing number is a 400
 
 
 @dataclass(frozen=True)
@@ -81,10 +82,16 @@ def records_to_columns(records, schema: InputSchema, max_rows: int) -> tuple[dic
             outside = _outside(columns[column.name], column)
             if outside:
                 warnings.append(outside)
-            if missing:
-                filled = f"{column.imputed:g}" if column.imputed is not None else "the median"
+            if missing and column.refuses_missing:
+                row = next(n for n, v in enumerate(columns[column.name]) if math.isnan(v))
+                raise ScoringError(f"Row {row} has no number for {column.display!r}, and this "
+                                   "model has no imputer for it: send a number in every row.")
+            if missing and column.imputed is not None:
                 warnings.append(f"{column.display!r} was missing in {missing} row(s) and was "
-                                f"imputed with the training median ({filled}).")
+                                f"imputed with the training median ({column.imputed:g}).")
+            elif missing:
+                warnings.append(f"{column.display!r} was missing in {missing} row(s); it was "
+                                "passed to the model as missing.")
         else:
             columns[column.name] = _texts(values, column)
     return columns, warnings

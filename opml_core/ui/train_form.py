@@ -168,12 +168,17 @@ def versions_section(settings) -> None:
 def submit_section(settings) -> None:
     """Register a zipped MLflow model trained elsewhere, after checking it."""
     st.caption("Zip an MLflow model folder (the one holding the MLmodel file, with a signature) "
-               "and upload it: opml checks that it loads, then registers it as a new version.")
+               "and upload it: opml checks that it loads and scores its own example, then "
+               "registers it as a new version.")
+    st.warning("**A submitted model runs its own code.** opml tries it in a separate process "
+               "with a time and memory limit, no access to the workspace or its secrets and "
+               "no writing outside a temporary folder; once deployed it runs in its endpoint's "
+               "process like any model. Anyone who can open this app can submit one: submit "
+               "only models from people you trust.", icon=":material/security:")
     upload = st.file_uploader("Zipped MLflow model", type=["zip"], key="train.submit_file")
     name = st.text_input("Register as", settings.model_name, key="train.submit_name")
     if st.button("Check and register", key="train.submit", disabled=upload is None):
         with reporting(), st.spinner("Checking the model…"):
-            logged = submit_model_zip(settings, upload.getvalue(), upload.name, name,
-                                      spark_factory=resources.spark)
+            logged = submit_model_zip(settings, upload.getvalue(), upload.name, name)
             st.success(f"Registered {upload.name} as {logged.name} version {logged.version}.",
                        icon=":material/check_circle:")

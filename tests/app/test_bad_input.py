@@ -102,3 +102,17 @@ def test_a_good_model_zip_is_registered_from_the_submit_tab(settings, tmp_path):
     at.file_uploader(key="train.submit_file").upload("doubler.zip", pyfunc_zip(tmp_path)).run()
     at.button(key="train.submit").click().run()
     assert "Registered doubler.zip as opml-model version 1" in texts(at.success)
+
+
+def test_a_model_with_no_versions_left_gets_an_empty_state_on_deploy_and_predict(settings):
+    from opml_core.tracking import connect
+
+    connect(settings).create_registered_model("empty-model")
+    deploy = open_page("deploy")
+    assert not deploy.exception
+    deploy.selectbox(key="deploy.model").select("empty-model").run()
+    assert not deploy.exception and "has no versions left" in texts(deploy.info)
+    predict = open_page("predict")
+    predict.toggle(key="predict.local").set_value(True).run()
+    predict.selectbox(key="predict.model").select("empty-model").run()
+    assert not predict.exception and "has no versions left" in texts(predict.info)

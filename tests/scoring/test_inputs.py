@@ -47,3 +47,15 @@ def test_missing_numbers_and_extra_columns_only_warn():
     assert any("Ignored columns the model does not use: colour" in w for w in warnings)
     assert any("'age' was missing in 1 row(s) and was imputed with the training median (38)" in w
                for w in warnings)
+
+
+def test_a_missing_number_the_pipeline_cannot_impute_is_refused_naming_the_column():
+    schema = InputSchema((InputColumn("age", "age", "numeric", refuses_missing=True),))
+    with pytest.raises(ScoringError, match="Row 1 has no number for 'age'.*no imputer"):
+        records_to_columns([{"age": 41}, {"age": None}], schema, 10)
+
+
+def test_a_missing_number_is_never_said_to_be_imputed_when_it_was_not():
+    schema = InputSchema((InputColumn("age", "age", "numeric"),))  # a pyfunc model's input
+    _, warnings = records_to_columns([{"age": None}], schema, 10)
+    assert warnings == ["'age' was missing in 1 row(s); it was passed to the model as missing."]
