@@ -19,7 +19,8 @@ if not names:
     st.stop()
 top = st.columns([2, 1, 1, 1])
 deployment = top[0].selectbox("Deployment", names, key="monitor.deployment")
-window = top[1].selectbox("Window", list(LABELS), format_func=LABELS.get, key="monitor.window")
+window = top[1].selectbox("Window", list(LABELS), format_func=LABELS.get, key="monitor.window",
+                          help="Automatic picks the size that gives 10 to 40 windows over the period.")
 run_classifier = top[2].toggle("Run the drift classifier", key="monitor.classifier")
 auto_collect = top[3].toggle("Collect on open", key="monitor.auto_collect")
 thresholds = monitor_view.thresholds_editor()
@@ -35,22 +36,28 @@ if st.button("Collect new usage", key="monitor.collect", icon=":material/sync:")
         for problem in done.problems:
             st.warning(f"Not collected this time: {problem}", icon=":material/cloud_off:")
 
+computed = False
 with reporting():
     report = resources.monitor_report(deployment, window, thresholds, run_classifier)
-    if report is None:
-        empty_state(f"No usage collected for {deployment} yet. Send requests from Predict (or "
-                    "simulate traffic there), then press Collect new usage.", "app_pages/predict.py",
-                    "Send requests")
-        st.stop()
-    monitor_view.cards(report)
-    usage, performance, drift, classifier = st.tabs(["Usage", "Performance", "Drift",
-                                                     "Drift classifier"])
-    with usage:
-        monitor_view.usage(report)
-    with performance:
-        monitor_view.performance(settings, report, deployment)
-    with drift:
-        monitor_view.drift(report)
-    with classifier:
-        monitor_view.classifier(report)
+    computed = True
+if not computed:
+    st.stop()
+if report is None:
+    empty_state(f"No usage collected for {deployment} yet. Send requests from Predict (or "
+                "simulate traffic there), then press Collect new usage.", "app_pages/predict.py",
+                "Send requests")
+    st.stop()
+monitor_view.cards(report)
+usage, performance, drift, classifier = st.tabs(["Usage", "Performance", "Drift", "Drift classifier"])
+with usage, reporting():  # each section fails alone
+    monitor_view.usage(report)
+with performance, reporting():
+    monitor_view.performance(settings, report, deployment)
+with drift, reporting():
+    monitor_view.drift(report)
+with classifier, reporting():
+    monitor_view.classifier(report)
+with reporting():
     monitor_view.export(report)
+with reporting():
+    monitor_view.alerts(settings, report)

@@ -4,7 +4,9 @@ Rows come from a workspace table (read with pyarrow, a batch at a time, so no ta
 whole) or an uploaded CSV, named as users know them (``emp.var.rate``). A ``Sender`` scores one
 batch: through an endpoint (``endpoint_sender``) or the model in this process
 (``local_sender``). Simulated traffic stamps each request with the time it stands for and keeps
-which operations rows each request carried, so their real outcomes can be revealed later.
+which operations rows each request carried, so their real outcomes can be revealed later; it
+replays the table's rows in stored order (``IN_ORDER``: time order for a temporal split) or
+rows drawn at random across the whole table (``SAMPLED``, seeded), as the user chooses.
 """
 
 from __future__ import annotations
@@ -26,6 +28,11 @@ from opml_core.errors import DataError, OpmlError
 from opml_core.scoring.inputs import InputSchema
 
 MAX_KEPT_RESULTS = 100_000
+IN_ORDER, SAMPLED = "in order", "sampled"
+ROW_ORDERS = {IN_ORDER: "the operations rows in stored order (time order for a temporal split), "
+                        "starting again from the first once all are sent",
+              SAMPLED: "rows drawn at random across the whole operations table (seeded), each "
+                       "once before any repeats"}
 
 
 @dataclass(frozen=True)
@@ -162,8 +169,11 @@ class SimulationSpec:
     max_rows: int = 5
     start: datetime | None = None  # default: `days` days before now
     seed: int = 7
+    order: str = IN_ORDER  # IN_ORDER or SAMPLED
 
     def validate(self) -> None:
+        if self.order not in ROW_ORDERS:
+            raise DataError(f"Unknown row order {self.order!r}; choose {IN_ORDER!r} or {SAMPLED!r}.")
         if not 1 <= self.days <= 3650:
             raise DataError("Simulate between 1 and 3,650 days.")
         if not 1 <= self.requests_per_day <= 100_000:
@@ -181,13 +191,15 @@ class SimulationResult:
     last: str
     seconds: float
     truth_file: str
+    replayed: str = ""  # which rows were sent, in words
 
 
 def simulate_traffic(send: Sender, workspace: Workspace, deployment: str, table: str,
                      inputs: InputSchema, spec: SimulationSpec,
                      progress: Callable[[float, str], None] = lambda f, m: None) -> SimulationResult:
-    """Send the table's rows in order, spread over the period, each request stamped with the
-    time it stands for; record which rows each request carried (for revealing outcomes)."""
+    """Send the table's rows (in order or sampled, per ``spec.order``), spread over the period,
+    each request stamped with the time it stands for; record which rows each request carried
+    (for revealing outcomes)."""
     spec.validate()
     total = spec.days * spec.requests_per_day
     start = spec.start or datetime.now(timezone.utc) - timedelta(days=spec.days)
@@ -195,7 +207,8 @@ def simulate_traffic(send: Sender, workspace: Workspace, deployment: str, table:
     rng = random.Random(spec.seed)
     truth = workspace.root / "simulations" / deployment / f"{datetime.now(timezone.utc):%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:6]}.jsonl"
     truth.parent.mkdir(parents=True, exist_ok=True)
-    rows = _cycle(workspace, table, inputs)
+    rows = _cycle(workspace, table, inputs) if spec.order == IN_ORDER \
+        else _sampled(workspace, table, inputs, spec.seed)
     sent_rows = failed = 0
     started = time.perf_counter()
     with open(truth, "w") as handle:
@@ -214,7 +227,8 @@ def simulate_traffic(send: Sender, workspace: Workspace, deployment: str, table:
                                                f"(simulated {when[:10]})")
     last = (start + step * total).isoformat(timespec="seconds")
     return SimulationResult(total, sent_rows, failed, start.isoformat(timespec="seconds"), last,
-                            time.perf_counter() - started, str(truth))
+                            time.perf_counter() - started, str(truth),
+                            f"Replayed {ROW_ORDERS[spec.order]} of {table}.")
 
 
 def _cycle(workspace: Workspace, table: str, inputs: InputSchema) -> Iterator[tuple[int, dict]]:
@@ -226,6 +240,25 @@ def _cycle(workspace: Workspace, table: str, inputs: InputSchema) -> Iterator[tu
                 yield row_id, row
         if not produced:
             raise DataError(f"{table} has no rows to send.")
+
+
+def _sampled(workspace: Workspace, table: str, inputs: InputSchema,
+             seed: int) -> Iterator[tuple[int, dict]]:
+    """Rows in a seeded random order across the whole table, each once per pass."""
+    dataset = _dataset(workspace, table)
+    total = dataset.count_rows()
+    if total == 0:
+        raise DataError(f"{table} has no rows to send.")
+    ids = ROW_ID in dataset.schema.names
+    columns = inputs.names + ([ROW_ID] if ids else [])
+    rng = random.Random(seed)
+    while True:
+        order = list(range(total))
+        rng.shuffle(order)
+        for start in range(0, total, 2048):
+            for position, row in zip(order[start:start + 2048],
+                                     dataset.take(order[start:start + 2048], columns=columns).to_pylist()):
+                yield (row.get(ROW_ID, position), {c.display: row[c.name] for c in inputs.columns})
 
 
 def _dataset(workspace: Workspace, table: str):

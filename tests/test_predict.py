@@ -95,8 +95,41 @@ def test_simulated_traffic_spreads_requests_over_the_period(trained_settings, sc
     assert times == sorted(times) and "2026-01-01" <= times[0] < times[-1] < "2026-01-06"
 
 
+def test_simulated_traffic_replays_rows_in_order_or_sampled_across_the_table(trained_settings, scorer):
+    from opml_core.predict import SAMPLED, count_rows
+
+    def replayed(order):
+        spec = SimulationSpec(days=1, requests_per_day=40, min_rows=5, max_rows=5, order=order)
+        result = simulate_traffic(local_sender_with_ids(scorer), trained_settings.workspace,
+                                  f"sim-{order[:2]}", "bank_ops", scorer.meta.inputs, spec)
+        ids = [i for line in open(result.truth_file) for i in json.loads(line)["row_ids"]]
+        return result, ids
+
+    in_order, first = replayed("in order")
+    sampled, drawn = replayed(SAMPLED)
+    stored = [i for ids, _ in table_batches(trained_settings.workspace, "bank_ops", scorer.meta.inputs, 500)
+              for i in ids]
+    assert first == stored[:200] and "in stored order" in in_order.replayed
+    assert len(set(drawn)) == 200 and drawn != stored[:200]
+    positions = sorted(stored.index(i) for i in drawn)
+    assert positions[-1] > 0.75 * count_rows(trained_settings.workspace, "bank_ops")  # whole table
+    assert "drawn at random across the whole operations table" in sampled.replayed
+
+
+def local_sender_with_ids(scorer):
+    send = local_sender(scorer)
+
+    def with_id(rows, event_time=None, request_id=None):
+        import uuid
+        from dataclasses import replace
+
+        return replace(send(rows, event_time, request_id), request_id=uuid.uuid4().hex)
+    return with_id
+
+
 @pytest.mark.parametrize("spec,message", [
     (SimulationSpec(days=0), "between 1 and 3,650 days"),
+    (SimulationSpec(order="backwards"), "Unknown row order 'backwards'"),
     (SimulationSpec(min_rows=5, max_rows=2), "fewest ≤ most"),
 ])
 def test_an_impossible_simulation_is_refused(trained_settings, scorer, spec, message):

@@ -32,6 +32,11 @@ def add_commands(commands) -> None:
                    help="override a drift method's thresholds, e.g. psi=0.1,0.2")
     m.add_argument("--out", help="write the report as one HTML file")
     m.add_argument("--collect", action="store_true", help="collect new usage first")
+    m.add_argument("--webhook", help="post the cards to this Teams or Slack incoming webhook when "
+                                     "a threshold is crossed (default: the hook saved on the "
+                                     "Monitor page, if any)")
+    m.add_argument("--notify-on", choices=["warn", "alert"], default="alert",
+                   help="the level that posts to the webhook (default alert)")
     m.set_defaults(run=_monitor)
 
 
@@ -69,7 +74,7 @@ def _labels(args) -> dict:
 
 def _monitor(args) -> dict:
     from opml_core.config import load_settings
-    from opml_core.monitor.charts import monitor_html
+    from opml_core.monitor.export import monitor_html
     from opml_core.monitor.report import run_monitor
     from opml_core.spark import get_spark
     from opml_core.usage import collect_usage
@@ -84,12 +89,42 @@ def _monitor(args) -> dict:
         return {"deployment": args.deployment, "message": "No usage collected yet.", "cards": []}
     if args.out:
         Path(args.out).write_text(monitor_html(report), "utf-8")
-    ranking = report.drift.ranking() if report.drift else []
+    webhook = _notify(settings, report, args)
+    drift = report.drift
+    status = drift.feature_status() if drift else {}
+    ranking = drift.ranking() if drift else []
     return {"deployment": report.deployment, "window": report.window, "worst": report.worst,
-            "cards": [vars(c) for c in report.cards], "notes": report.notes,
-            "drift": [{"feature": v.feature, "psi": round(v.value, 4), "status": v.status}
-                      for v in ranking],
-            "report": args.out, "_exit_code": ALERT_EXIT if report.worst == "alert" else 0}
+            "cards": [_card(c) for c in report.cards], "notes": report.notes,
+            "problems": report.problems,
+            "drift": [{"feature": v.feature, "drift_score": _round(v.value),
+                       "psi": _round(drift.value(v.feature, "psi").value),
+                       "status": status.get(v.feature, v.status)} for v in ranking],
+            "report": args.out, "webhook": webhook,
+            "_exit_code": ALERT_EXIT if report.worst == "alert" else 0}
+
+
+def _notify(settings, report, args) -> dict | None:
+    """Post the cards to the webhook; a hook that fails is reported, the report still printed."""
+    from opml_core.monitor.alerts import post_cards, saved_webhook
+
+    url = args.webhook or saved_webhook(settings.workspace, report.deployment)
+    if not url:
+        return None
+    try:
+        done = post_cards(url, report, args.notify_on)
+    except OpmlError as exc:
+        stderr(str(exc))
+        return {"sent": False, "reason": str(exc)}
+    return {"sent": done.sent, "reason": done.reason}
+
+
+def _card(card) -> dict:
+    return {"title": card.title, "level": card.level, "sentence": card.sentence,
+            "items": [{"group": i.group, "feature": i.feature, "text": i.text} for i in card.items]}
+
+
+def _round(value: float):
+    return None if value != value else round(value, 4)
 
 
 def _thresholds(items: list[str]) -> dict:

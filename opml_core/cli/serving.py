@@ -54,6 +54,8 @@ def add_commands(commands) -> None:
     sim.add_argument("--per-day", type=int, default=40)
     sim.add_argument("--rows", default="1-5", help="rows per request, e.g. 1-5")
     sim.add_argument("--start", help="first simulated day, YYYY-MM-DD (default: DAYS ago)")
+    sim.add_argument("--order", choices=["in-order", "sampled"], default="in-order",
+                     help="replay rows in stored (time) order, or sampled across the whole table")
     sim.set_defaults(run=_simulate)
 
 
@@ -187,7 +189,8 @@ def _simulate(args) -> dict:
     low, _, high = args.rows.partition("-")
     try:
         start = datetime.fromisoformat(args.start).replace(tzinfo=timezone.utc) if args.start else None
-        spec = SimulationSpec(args.days, args.per_day, int(low), int(high or low), start)
+        spec = SimulationSpec(args.days, args.per_day, int(low), int(high or low), start,
+                              order=args.order.replace("-", " "))
     except ValueError as exc:
         raise OpmlError(f"Cannot read --rows or --start ({exc}); write --rows 1-5 --start 2026-01-01.") from exc
     table = args.table or meta.operations_table

@@ -87,7 +87,8 @@ def prepare_tables(spark, workspace: Workspace, data: LoadedData, spec: PrepareS
     progress(f"Splitting {data.description} ({spec.split.kind})")
     parts = split_frame(labelled, spec.split, spec.skew, kinds)
     summary = describe_split(data, spec, parts)
-    base = dict(source=data.description, split=_split_record(spec), summary=summary,
+    skewed = _skew_record(parts) if spec.skew is not None else {}
+    base = dict(source=data.description, split={**_split_record(spec), **skewed}, summary=summary,
                 target=spec.target, positive_class=spec.positive_class, negative_class=negative,
                 features=features, feature_kinds={f: kinds[f] for f in features},
                 sentinels=codes,
@@ -125,9 +126,15 @@ def describe_split(data: LoadedData, spec: PrepareSpec, parts: SplitParts) -> st
     if spec.skew is not None:
         s = spec.skew
         value = f"{s.value:g}" if isinstance(s.value, float) else s.value
+        before = parts.segment_before / max(parts.operations_rows - parts.added, 1)
+        after = parts.segment_after / max(parts.operations_rows, 1)
         sentence += (f"; rows with {data.display(s.column)} {s.operator} {value} were made "
                      f"{s.factor:g}× as common in operations ({parts.segment_before:,} → "
-                     f"{parts.segment_after:,} rows)")
+                     f"{parts.segment_after:,} rows, {before:.1%} → {after:.1%} of operations)")
+        if parts.added:
+            sentence += (f", the {parts.added:,} added copies spread at random (seed "
+                         f"{spec.split.seed}) through the operations rows, so any stretch of "
+                         "simulated traffic carries them")
     return sentence + "."
 
 
@@ -196,6 +203,14 @@ def _split_record(spec: PrepareSpec) -> dict:
         record["skew"] = {"column": spec.skew.column, "operator": spec.skew.operator,
                           "value": spec.skew.value, "factor": spec.skew.factor}
     return record
+
+
+def _skew_record(parts: SplitParts) -> dict:
+    """Where and how much the skew is, for the dataset card."""
+    return {"skew_rows": {"segment_before": parts.segment_before, "segment_after": parts.segment_after,
+                          "added": parts.added, "operations_rows": parts.operations_rows,
+                          "placement": "spread at random through the operations rows (seeded)"
+                          if parts.added else "removed at random (seeded)"}}
 
 
 def _reference(training, features: list[str], kinds: dict[str, str]) -> dict:

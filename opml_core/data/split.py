@@ -3,7 +3,9 @@
 The operations part plays the inputs the deployed model will receive later. Random splits are
 seeded; temporal splits keep the last rows (by file order or a date column) for operations, so
 the bank data's later, economically different months land there. Skew injection makes one
-segment (e.g. clients over 60) more common in operations, so drift is surely present.
+segment (e.g. clients over 60) more common in operations, so drift is surely present; the
+added copies are spread at random (seeded) through the operations rows' order, so any stretch
+of it (a simulated week, say) carries the skew, not only its end.
 """
 
 from __future__ import annotations
@@ -78,6 +80,7 @@ class SplitParts:
     operations_rows: int
     segment_before: int = 0
     segment_after: int = 0
+    added: int = 0  # copies of segment rows spread through the operations part
 
 
 def split_frame(df, spec: SplitSpec, skew: SkewSpec | None = None,
@@ -135,7 +138,7 @@ def _inject_skew(parts: SplitParts, skew: SkewSpec, kinds: dict[str, str], seed:
     before = segment.count()
     if skew.factor >= 1.0:
         extra = segment.sample(withReplacement=True, fraction=skew.factor - 1.0, seed=seed)
-        operations = parts.operations.unionByName(extra)
+        operations = _interleave(parts.operations, extra, seed)
     else:
         kept = segment.sample(withReplacement=False, fraction=skew.factor, seed=seed)
         operations = parts.operations.where(~condition | F.col(skew.column).isNull()).unionByName(kept)
@@ -149,6 +152,21 @@ def _inject_skew(parts: SplitParts, skew: SkewSpec, kinds: dict[str, str], seed:
     parts.operations = operations
     parts.operations_rows = operations.count()
     parts.segment_before, parts.segment_after = before, after
+    parts.added = after - before if skew.factor >= 1.0 else 0
+
+
+def _interleave(operations, extra, seed: int):
+    """The operations rows in their order with ``extra`` rows placed at random (seeded) among them.
+
+    Each original row sits at its relative position (0 to 1) in the operations order; each extra
+    row at a uniform random one; the frame is sorted by position, so stored order interleaves them.
+    """
+    from pyspark.sql import Window
+    from pyspark.sql import functions as F
+
+    placed = operations.withColumn("__pos", F.percent_rank().over(Window.orderBy(ROW_ID)))
+    extra = extra.withColumn("__pos", F.rand(seed + 1))
+    return placed.unionByName(extra).orderBy("__pos", ROW_ID).drop("__pos")
 
 
 def _require_rows(parts: SplitParts) -> None:

@@ -11,6 +11,7 @@ stays bounded. Column names are the readable ones users see.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -106,10 +107,11 @@ class DriftCalculator:
 
     def _evaluate(self, feature: FeatureSpec, window, counts) -> list[DriftValue]:
         out = []
+        rows = counts.current.sum()
         for method in self.methods:
             if feature.kind not in method.kinds:
                 continue
-            value = float(method.compute[feature.kind](counts))
+            value = float(method.compute[feature.kind](counts)) if rows >= method.min_rows else math.nan
             out.append(DriftValue(feature.name, feature.kind, window, method.key, value,
                                   method.status(value, self.thresholds.get(method.key))))
         return out

@@ -1,5 +1,7 @@
 """Drift methods registered by key, each with a display name, the feature kinds it applies to,
-default warn/alert thresholds and whether higher values are worse.
+default warn/alert thresholds, whether higher values are worse and the least data it needs
+(``min_rows``): a window holding fewer rows gets the status ``TOO_LITTLE`` ("too little data")
+instead of a value.
 
 ``get_method("psi")`` returns one; an unknown key raises ``MonitorError`` listing the valid
 keys. Thresholds are defaults: the Monitor page and the CLI may override them per method.
@@ -17,6 +19,8 @@ from opml_core.monitor.segments import segment_ratio
 
 OK, WARN, ALERT = "ok", "warn", "alert"
 LEVELS = (OK, WARN, ALERT)
+TOO_LITTLE = "too little data"  # the window holds fewer rows than the method needs
+MIN_ROWS = 30  # the default least number of rows a window needs for a statistic
 
 
 @dataclass(frozen=True)
@@ -31,6 +35,7 @@ class DriftMethod:
     alert: float
     higher_is_worse: bool = True
     primary: bool = False  # drives the feature's status and the status cards
+    min_rows: int = MIN_ROWS  # fewer rows in a window: "too little data"
 
     @property
     def kinds(self) -> tuple[str, ...]:
@@ -38,8 +43,8 @@ class DriftMethod:
 
     def status(self, value: float, thresholds: tuple[float, float] | None = None) -> str:
         warn, alert = thresholds or (self.warn, self.alert)
-        if value != value:  # NaN
-            return OK
+        if value != value:  # NaN: the window had too little data for this method
+            return TOO_LITTLE
         if self.higher_is_worse:
             return ALERT if value >= alert else WARN if value >= warn else OK
         return ALERT if value <= alert else WARN if value <= warn else OK
@@ -59,10 +64,13 @@ def get_method(key: str) -> DriftMethod:
     return METHODS[key]
 
 
+SCORE = "jensen_shannon"  # the bounded drift score that ranks features of both kinds (see stats)
+
 register_method(DriftMethod(
     "psi", "Population stability (PSI)",
-    "How much the shares of bins (deciles of training) or categories moved; 0.1 is a noticeable "
-    "shift, 0.25 a large one.",
+    "How much the shares of bins (deciles of training, a bin of its own for a value holding more "
+    "than a tenth of it, and bins beyond the training range) or categories moved; 0.1 is a "
+    "noticeable shift, 0.25 a large one. It keeps growing the further values move.",
     {"numeric": stats.psi_numeric, "categorical": stats.psi_categorical}, 0.1, 0.25, primary=True))
 register_method(DriftMethod(
     "segment", "Largest segment shift (× as common)",
@@ -74,6 +82,11 @@ register_method(DriftMethod(
     "The largest gap between the training and window cumulative distributions (0 to 1).",
     {"numeric": lambda c: stats.ks_test(c).statistic}, 0.1, 0.2))
 register_method(DriftMethod(
+    "ks_p", "Kolmogorov–Smirnov p-value",
+    "The chance of cumulative distributions this far apart if nothing changed; tiny values mean "
+    "a real change (with many rows, even small changes get tiny p-values).",
+    {"numeric": lambda c: stats.ks_test(c).p_value}, 0.01, 0.001, higher_is_worse=False))
+register_method(DriftMethod(
     "wasserstein", "Wasserstein distance (in training std)",
     "How far values moved on average, in training standard deviations.",
     {"numeric": stats.wasserstein_normalised}, 0.1, 0.2))
@@ -83,10 +96,11 @@ register_method(DriftMethod(
     "change (with many rows, even small changes get tiny p-values).",
     {"categorical": lambda c: stats.chi_squared(c).p_value}, 0.01, 0.001, higher_is_worse=False))
 register_method(DriftMethod(
-    "jensen_shannon", "Jensen–Shannon distance",
-    "How different the category shares are, from 0 (same) to 1 (no overlap).",
-    {"categorical": stats.jensen_shannon}, 0.1, 0.2))
+    SCORE, "Drift score (Jensen–Shannon distance)",
+    "How different the shares of the categories or of the PSI bins are, from 0 (same) to 1 (no "
+    "overlap): bounded and alike for numbers and categories, so it ranks every feature.",
+    {"numeric": stats.jensen_shannon, "categorical": stats.jensen_shannon}, 0.1, 0.2))
 register_method(DriftMethod(
     "unseen", "Share of unseen categories",
     "Rows whose category never appeared in training; the model treats them all alike.",
-    {"categorical": stats.unseen_share}, 0.01, 0.05, primary=True))
+    {"categorical": stats.unseen_share}, 0.01, 0.05, primary=True, min_rows=1))

@@ -4,7 +4,9 @@ Per window, Spark bins the positive-class probabilities (and the outcome, when l
 rest is arithmetic on those bins. The estimate follows NannyML's confidence-based performance
 estimation: calibrate the model's probabilities on its held-out test part (isotonic, by bins),
 then each row contributes its calibrated probability to the expected confusion matrix. With
-labels, the realized value is shown beside the estimate.
+labels, the realized value is shown beside the estimate. Each figure carries a 95% band, and
+each estimate a check of its assumption (``estimates``): a window where it fails is marked
+``unreliable`` with the reason, instead of being trusted.
 """
 
 from __future__ import annotations
@@ -14,15 +16,18 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from opml_core.evaluation import BINS, ScoreBins, probability_bin
+from opml_core.monitor.estimates import assumption_problem, bands
 from opml_core.monitor.windows import as_time, window_start
 
 METRICS = ("roc_auc", "accuracy", "precision", "recall", "f1")
 CALIBRATION_GROUPS = 50
+MIN_ROWS = 30  # rows (for the estimate) or labelled rows (for the measure) a window needs
 
 
 @dataclass
 class PerformanceResult:
-    per_window: list[dict]  # window, rows, labelled, realized {metric: value}, estimated {...}
+    per_window: list[dict]  # window, rows, labelled, realized {metric: value}, estimated {...},
+    # realized_band / estimated_band {metric: (low, high)}, unreliable (why, or None), too_little
     reference: dict  # the training-time (test part) value of each metric
     threshold: float = 0.5
     labelled: int = 0
@@ -69,12 +74,19 @@ def performance_over_time(inputs, labels, evaluation, training_metrics: dict, wi
         all_rows = counts.sum(axis=0)
         labelled = counts[1] + counts[2]
         entry = {"window": as_time(window), "rows": int(all_rows.sum()), "labelled": int(labelled.sum()),
-                 "realized": None, "estimated": None}
-        if labelled.sum() and counts[2].sum() and counts[1].sum():
-            entry["realized"] = _metrics(ScoreBins(counts[2].tolist(), counts[1].tolist()), threshold)
-        if calibrated is not None:
+                 "realized": None, "estimated": None, "too_little": all_rows.sum() < MIN_ROWS,
+                 "realized_band": None, "estimated_band": None, "unreliable": None}
+        if labelled.sum() >= MIN_ROWS and counts[2].sum() and counts[1].sum():
+            observed = ScoreBins(counts[2].tolist(), counts[1].tolist())
+            entry["realized"] = _metrics(observed, threshold)
+            entry["realized_band"] = bands(observed, threshold)
+        if calibrated is not None and not entry["too_little"]:
             expected = ScoreBins((all_rows * calibrated).tolist(), (all_rows * (1 - calibrated)).tolist())
             entry["estimated"] = _metrics(expected, threshold)
+            entry["estimated_band"] = bands(expected, threshold)
+            entry["unreliable"] = assumption_problem(all_rows, evaluation.bins, entry["estimated"],
+                                                     entry["realized"], entry["estimated_band"],
+                                                     entry["realized_band"])
         result.per_window.append(entry)
         result.labelled += entry["labelled"]
     if calibrated is None:

@@ -2,30 +2,30 @@
 
 ``run_monitor`` takes a consistent snapshot of the collected tables (new collects may add files
 meanwhile; they show up next time), then computes usage, drift, performance and — on request —
-the drift classifier. ``status_cards`` turns the numbers into a few green/amber/red cards, each
-one plain sentence. A deployment with no usage yet gives ``None``: an empty state, not an error.
+the drift classifier. Each section is computed on its own: one that fails leaves its message in
+``problems`` (shown in its own place) and the others still appear. ``cards.status_cards`` turns
+the numbers into a few green/amber/red cards in plain words. A deployment with no usage yet
+gives ``None``: an empty state, not an error.
 """
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from typing import Callable
 
 from opml_core.config import Settings
 from opml_core.data.tables import workspace_lock
-from opml_core.errors import MonitorError
-from opml_core.monitor.methods import ALERT, OK, WARN
+from opml_core.errors import MonitorError, OpmlError
+from opml_core.monitor.cards import StatusCard, status_cards
+from opml_core.monitor.methods import OK
 from opml_core.monitor.result import RANK
 
-INFO = "info"
+__all__ = ["MonitorReport", "StatusCard", "run_monitor", "status_cards", "with_thresholds"]
 
-
-@dataclass(frozen=True)
-class StatusCard:
-    title: str
-    level: str  # ok | warn | alert | info
-    sentence: str
+SECTIONS = {"drift": "Drift", "performance": "Performance", "classifier": "The drift classifier"}
+_LOG = logging.getLogger(__name__)
 
 
 @dataclass
@@ -40,6 +40,7 @@ class MonitorReport:
     classifier: object | None = None
     cards: list[StatusCard] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    problems: dict[str, str] = field(default_factory=dict)  # section -> why it is missing
 
     @property
     def worst(self) -> str:
@@ -101,14 +102,31 @@ def _model_sections(spark, settings, report, inputs, labels, thresholds, classif
     current = inputs.withColumn("window", window)
     reference = ctx.reference_frame(spark, settings, model)
     progress("Comparing every feature with training, window by window")
-    report.drift = DriftCalculator(model.features, thresholds=thresholds).fit(reference) \
-        .calculate(current, "window", report.window)
+    report.drift = _section(report, "drift", lambda: DriftCalculator(
+        model.features, thresholds=thresholds).fit(reference).calculate(current, "window", report.window))
     progress("Measuring and estimating performance")
-    report.performance = performance_over_time(inputs, labels, model.evaluation, model.training_metrics,
-                                               report.window, model.card.positive_class)
+    report.performance = _section(report, "performance", lambda: performance_over_time(
+        inputs, labels, model.evaluation, model.training_metrics, report.window,
+        model.card.positive_class))
     if classifier:
         progress("Training the drift classifier on each window")
-        report.classifier = classify_drift(reference, current, model.card, model.importances)
+        report.classifier = _section(report, "classifier", lambda: classify_drift(
+            reference, current, model.card, model.importances))
+
+
+def _section(report: MonitorReport, name: str, compute: Callable[[], object]):
+    """Compute one section; if it fails, say so in its place and let the others carry on."""
+    try:
+        return compute()
+    except OpmlError as exc:
+        report.problems[name] = str(exc)
+    except Exception as exc:  # noqa: BLE001 - one section must never take the page with it
+        _LOG.exception("The %s section of the monitoring report failed", name)
+        first = str(exc).strip().splitlines()[0][:300] if str(exc).strip() else type(exc).__name__
+        report.problems[name] = (f"{SECTIONS[name]} could not be computed this time ({first}); the "
+                                 "rest of the report is unaffected. Try another window, or collect "
+                                 "more usage and open the page again.")
+    return None
 
 
 def with_thresholds(report: MonitorReport, thresholds: dict) -> MonitorReport:
@@ -118,91 +136,3 @@ def with_thresholds(report: MonitorReport, thresholds: dict) -> MonitorReport:
     changed = replace(report, drift=report.drift.with_thresholds(thresholds))
     changed.cards = status_cards(changed)
     return changed
-
-
-def status_cards(report: MonitorReport) -> list[StatusCard]:
-    cards = [_usage_card(report.usage)]
-    if report.drift is not None:
-        cards.append(_drift_card(report.drift))
-    if report.performance is not None and report.performance.per_window:
-        cards.append(_performance_card(report.performance))
-    if report.classifier is not None and report.classifier.windows:
-        cards.append(_classifier_card(report.classifier))
-    return cards
-
-
-def _usage_card(usage) -> StatusCard:
-    rate = usage.error_rate
-    level = OK if rate < 0.01 else WARN if rate < 0.05 else ALERT
-    sentence = (f"{usage.requests:,} requests ({usage.rows:,} rows scored) from "
-                f"{usage.first:%d %b %Y} to {usage.last:%d %b %Y}; {rate:.1%} failed.")
-    if usage.top_errors:
-        sentence += f" Most often: {usage.top_errors[0][0][:120]}"
-    return StatusCard("Usage", level, sentence)
-
-
-def _drift_card(drift) -> StatusCard:
-    status = drift.feature_status()
-    level = drift.worst()
-    unseen = [v for v in drift.values if v.window is None and v.method == "unseen" and v.status != OK]
-    if unseen:
-        worst = max(unseen, key=lambda v: v.value)
-        return StatusCard("Drift", worst.status, f"{worst.value:.1%} of {worst.feature!r} values "
-                          "never appeared in training; the model treats them all alike.")
-    psi = {v.feature: v.value for v in drift.ranking("psi")}
-    ranked = sorted(psi, key=lambda f: (-RANK[status.get(f, OK)], -psi[f]))
-    if not ranked or level == OK:
-        return StatusCard("Drift", OK, "Inputs look like training: no segment is twice as common "
-                          "as in training and no feature's PSI reaches 0.1 over the period.")
-    top = ranked[0]
-    sentence = f"{top} drifted most (PSI {psi[top]:.2f})"
-    shift = drift.segments.get((top, None))
-    if shift is not None and shift.ratio > 1:
-        sentence += (f": {top} {shift.segment} is {shift.ratio:.1f}× as common as in training "
-                     f"({shift.current_share:.0%} vs {shift.reference_share:.0%})")
-    others = [f for f in ranked[1:] if status.get(f) != OK][:3]
-    if others:
-        sentence += f"; also {', '.join(others)}"
-    return StatusCard("Drift", level, sentence + ".")
-
-
-def _performance_card(performance) -> StatusCard:
-    reference = performance.reference.get("accuracy")
-    auc_reference = performance.reference.get("roc_auc")
-    labelled = [w for w in performance.per_window if w["realized"]]
-    if labelled:
-        last = labelled[-1]["realized"]
-        drop = (auc_reference if auc_reference is not None else last["roc_auc"]) - last["roc_auc"]
-        level = ALERT if drop > 0.05 else WARN if drop > 0.02 else OK
-        return StatusCard("Performance", level, (
-            f"On labelled requests of the latest window, ROC AUC is {last['roc_auc']:.2f} (training "
-            f"{_fmt(auc_reference)}) and accuracy {last['accuracy']:.2f} (training {_fmt(reference)})."))
-    estimated = [w for w in performance.per_window if w["estimated"]]
-    if not estimated:
-        return StatusCard("Performance", INFO, "No outcomes yet, and no way to estimate them.")
-    last = estimated[-1]["estimated"]
-    drop = (auc_reference if auc_reference is not None else last["roc_auc"]) - last["roc_auc"]
-    level = WARN if drop > 0.05 else OK
-    return StatusCard("Performance", level, (
-        f"No outcomes yet; from the model's confidence, ROC AUC is estimated at "
-        f"{last['roc_auc']:.2f} in the latest window (training {_fmt(auc_reference)})."))
-
-
-def _fmt(value) -> str:
-    return "n/a" if value is None else f"{value:.2f}"
-
-
-def _classifier_card(result) -> StatusCard:
-    latest = result.windows[-1]
-    top = [name for name in list(result.importances)[:2]]
-    if not result.significant(latest):
-        return StatusCard("Drift classifier", OK, (
-            f"Production rows are indistinguishable from training rows (AUC {latest.auc:.2f}, "
-            f"chance range {latest.band[0]:.2f}–{latest.band[1]:.2f})."))
-    level = WARN if latest.auc < 0.7 else ALERT
-    impact = list(result.impact)[:1]
-    sentence = (f"A classifier tells production rows from training rows with AUC {latest.auc:.2f} "
-                f"(chance: up to {latest.band[1]:.2f}); the giveaways are {' and '.join(top)}")
-    if impact and impact[0] not in top:
-        sentence += f"; weighted by what the model relies on, {impact[0]} matters most"
-    return StatusCard("Drift classifier", level, sentence + ".")

@@ -11,6 +11,21 @@ categories (``psi_categorical``), the chi-squared test of homogeneity (``chi_squ
 Jensen–Shannon distance (``jensen_shannon``) and the share of unseen categories
 (``unseen_share``). ``shares`` gives the bins' or categories' shares, for overlays and for
 ``segments.py``. Only numpy and scipy's distributions are used.
+
+Numeric bins (``numeric_edges``) are the reference deciles, plus a bin of its own for any value
+holding more than a bin's share of the reference (99.5% of ``pdays`` is 999: deciles alone put
+every edge there and PSI cannot see the other values grow), plus bins beyond the training range
+whose widths grow geometrically with the distance from it. PSI smooths every share with a
+pseudo-count (``PSEUDO_COUNT`` rows in a bin inside the training range, shrinking by
+``TAIL_GROWTH`` for each step further outside it) instead of flooring zero shares, so PSI keeps
+growing with how far a window moved: all values at −1e6 drift more than all at 50.
+
+**The drift score** that ranks features across kinds is the Jensen–Shannon distance (base 2)
+between the training and window shares, of the same bins for numbers and of the categories
+for categories: it is bounded (0 = same shares, 1 = no overlap), symmetric, needs no smoothing
+(empty bins are fine) and means the same on both kinds, where PSI is unbounded and depends on
+its smoothing, KS and Wasserstein exist for numbers only, and p-values rank sample size as
+much as drift.
 """
 
 from __future__ import annotations
@@ -23,7 +38,10 @@ from scipy import stats as _distributions
 
 from opml_core.errors import MonitorError
 
-EPSILON = 1e-4  # stands in for a zero share in PSI, so the logarithm stays finite
+PSEUDO_COUNT = 0.5  # rows added to each bin of both samples in PSI, so the logarithm stays finite
+TAIL_GROWTH = 1.5  # each bin beyond the training range is this much wider than the previous one
+TAIL_START = 0.1  # ... the first reaching this many training standard deviations past it
+MAX_TAIL_BINS = 80  # beyond ~1e13 standard deviations, one last bin
 DEFAULT_FEATURE = "this feature"
 
 
@@ -104,13 +122,12 @@ def categorical_counts(reference_values, current_values, training_levels=None,
 
 
 def quantile_edges(counts: NumericCounts, bins: int = 10) -> np.ndarray:
-    """The distinct interior PSI bin edges: reference quantiles at shares k/bins, k = 1..bins-1.
+    """The distinct reference deciles (for ``bins`` = 10): quantiles at shares k/bins, k = 1..bins-1.
 
     Quantile k is the reference value at 0-based position ``floor(k * (n - 1) / bins)`` of the
     sorted expanded reference sample of n values: numpy's ``method="lower"``, but in integer
     arithmetic (numpy's float ``q * (n - 1)`` can land just below an integer, e.g. 0.7 * 90,
-    and pick the value before). Equal edges are kept once. Bins are closed on the right: (-inf, e1], (e1, e2],
-    ..., (e_last, +inf), so every value lands in exactly one bin.
+    and pick the value before). Equal edges are kept once.
     """
     if bins < 1:
         raise ValueError("bins must be at least 1")
@@ -120,17 +137,47 @@ def quantile_edges(counts: NumericCounts, bins: int = 10) -> np.ndarray:
     return np.unique(counts.values[index])
 
 
-def psi_numeric(counts: NumericCounts, bins: int = 10) -> float:
-    """Population Stability Index on ``quantile_edges`` bins: sum (cur% - ref%) ln(cur% / ref%).
+def numeric_edges(counts: NumericCounts, bins: int = 10) -> tuple[np.ndarray, np.ndarray]:
+    """PSI bin edges and each bin's pseudo-count: (edges, pseudo-counts, one per bin).
 
-    A zero share (in either sample) is replaced by ``EPSILON``; shares are not renormalised.
+    Bins are closed on the right: (-inf, e1], (e1, e2], ..., (e_last, +inf). Edges are the
+    ``quantile_edges``; each value holding more than 1/bins of the reference gets a bin of its own
+    (an edge just below it and one at it); the training minimum and maximum are edges, and beyond
+    them bins start TAIL_START training standard deviations out and grow TAIL_GROWTH times wider
+    each, as far as the window reaches. Bins inside the training range get PSEUDO_COUNT;
+    the k-th bin outside it PSEUDO_COUNT / TAIL_GROWTH**(k + 1).
     """
-    return _psi(_numeric_segments(counts, bins))
+    seen = counts.values[counts.reference > 0]
+    low, high = float(seen[0]), float(seen[-1])
+    dominant = counts.values[counts.reference > counts.reference.sum() / bins]
+    inner = [quantile_edges(counts, bins), dominant, np.nextafter(dominant, -np.inf),
+             [np.nextafter(low, -np.inf), high]]
+    scale = _std(counts) or max(abs(high - low), abs(high), 1.0)
+    steps = TAIL_START * scale * TAIL_GROWTH ** np.arange(MAX_TAIL_BINS)
+    reach_low, reach_high = low - float(counts.values[0]), float(counts.values[-1]) - high
+    below = np.nextafter(low, -np.inf) - steps[:_steps_to(reach_low, steps)]
+    above = high + steps[:_steps_to(reach_high, steps)]
+    edges = np.unique(np.concatenate([*map(np.asarray, inner), below, above]).astype(float))
+    distance = np.zeros(len(edges) + 1)  # bins beyond the training range: 1, 2, ... steps out
+    lower_tail = np.searchsorted(edges, np.nextafter(low, -np.inf), side="left")
+    distance[:lower_tail + 1] = np.arange(lower_tail + 1, 0, -1)
+    upper_tail = np.searchsorted(edges, high, side="left") + 1
+    distance[upper_tail:] = np.arange(1, len(distance) - upper_tail + 1)
+    return edges, PSEUDO_COUNT / TAIL_GROWTH ** distance
+
+
+def psi_numeric(counts: NumericCounts, bins: int = 10) -> float:
+    """Population Stability Index on ``numeric_edges`` bins: sum (q - p) ln(q / p).
+
+    p and q are the reference and window shares after adding each bin's pseudo-count to both
+    samples' counts; bins empty in both samples are left out.
+    """
+    return _psi(_numeric_bins(counts, bins))
 
 
 def psi_categorical(counts: CategoricalCounts) -> float:
-    """Population Stability Index with each category as a bin (zero shares become ``EPSILON``)."""
-    return _psi(_categorical_segments(counts))
+    """Population Stability Index with each category as a bin (PSEUDO_COUNT added to each)."""
+    return _psi(_categorical_bins(counts))
 
 
 def ks_test(counts: NumericCounts) -> StatResult:
@@ -155,9 +202,7 @@ def wasserstein_normalised(counts: NumericCounts) -> float:
     """
     ref_cdf, cur_cdf = _cdfs(counts)
     distance = float(np.sum(np.abs(ref_cdf - cur_cdf)[:-1] * np.diff(counts.values)))
-    weights = counts.reference / counts.reference.sum()
-    mean = np.sum(weights * counts.values)
-    std = math.sqrt(float(np.sum(weights * (counts.values - mean) ** 2)))
+    std = _std(counts)
     return distance / std if std > 0 else distance
 
 
@@ -176,10 +221,11 @@ def chi_squared(counts: CategoricalCounts) -> StatResult:
     return StatResult(statistic, float(_distributions.chi2.sf(statistic, table.shape[1] - 1)))
 
 
-def jensen_shannon(counts: CategoricalCounts) -> float:
-    """Jensen–Shannon distance (base 2, so in [0, 1]) between the category share vectors."""
-    p = counts.reference / counts.reference.sum()
-    q = counts.current / counts.current.sum()
+def jensen_shannon(counts: NumericCounts | CategoricalCounts, bins: int = 10) -> float:
+    """Jensen–Shannon distance (base 2, so in [0, 1]) between the shares of the categories, or
+    of the ``numeric_edges`` bins: the drift score that ranks features of both kinds."""
+    found = shares(counts, bins)
+    p, q = found.reference, found.current
     m = (p + q) / 2
     divergence = (_kullback_leibler_bits(p, m) + _kullback_leibler_bits(q, m)) / 2
     return math.sqrt(max(divergence, 0.0))
@@ -191,9 +237,12 @@ def unseen_share(counts: CategoricalCounts) -> float:
 
 
 def shares(counts: NumericCounts | CategoricalCounts, bins: int = 10) -> Shares:
-    """Labels and reference/current shares of the PSI bins (numeric) or the categories."""
-    return _numeric_segments(counts, bins) if isinstance(counts, NumericCounts) \
-        else _categorical_segments(counts)
+    """Labels and reference/current shares of the PSI bins (numeric; bins empty in both samples
+    left out) or the categories."""
+    found = _numeric_bins(counts, bins) if isinstance(counts, NumericCounts) \
+        else _categorical_bins(counts)
+    return Shares(found.labels, found.reference / found.reference.sum(),
+                  found.current / found.current.sum())
 
 
 def _check_counts(counts, size: int) -> None:
@@ -232,31 +281,53 @@ def _cdfs(counts: NumericCounts) -> tuple[np.ndarray, np.ndarray]:
             np.cumsum(counts.current) / counts.current.sum())
 
 
-def _numeric_segments(counts: NumericCounts, bins: int) -> Shares:
-    edges = quantile_edges(counts, bins)
+@dataclass(frozen=True)
+class _Bins:
+    labels: list[str]
+    reference: np.ndarray  # counts
+    current: np.ndarray
+    pseudo: np.ndarray  # pseudo-counts PSI adds to both
+
+
+def _numeric_bins(counts: NumericCounts, bins: int) -> _Bins:
+    edges, pseudo = numeric_edges(counts, bins)
     bin_of_value = np.searchsorted(edges, counts.values, side="left")
     size = len(edges) + 1
     reference = np.bincount(bin_of_value, weights=counts.reference, minlength=size)
     current = np.bincount(bin_of_value, weights=counts.current, minlength=size)
+    used = (reference > 0) | (current > 0)
     labels = []
-    for b in range(size):
+    for b in np.flatnonzero(used):
         inside = counts.values[bin_of_value == b]
-        labels.append(_range_label(inside[0], inside[-1]) if len(inside) else "")
-    return Shares(labels, reference / reference.sum(), current / current.sum())
+        labels.append(_range_label(inside[0], inside[-1]))
+    return _Bins(labels, reference[used], current[used], pseudo[used])
 
 
-def _categorical_segments(counts: CategoricalCounts) -> Shares:
-    return Shares(counts.categories, counts.reference / counts.reference.sum(),
-                     counts.current / counts.current.sum())
+def _categorical_bins(counts: CategoricalCounts) -> _Bins:
+    return _Bins(counts.categories, counts.reference, counts.current,
+                 np.full(len(counts.categories), PSEUDO_COUNT))
+
+
+def _std(counts: NumericCounts) -> float:
+    weights = counts.reference / counts.reference.sum()
+    mean = np.sum(weights * counts.values)
+    return math.sqrt(float(np.sum(weights * (counts.values - mean) ** 2)))
+
+
+def _steps_to(reach: float, steps: np.ndarray) -> int:
+    """How many tail edges are needed for bins to reach ``reach`` past the training range."""
+    if reach <= 0:
+        return 0
+    return min(int(np.searchsorted(steps, reach, side="left")) + 1, len(steps))
 
 
 def _range_label(low: float, high: float) -> str:
     return f"{low:g}" if low == high else f"{low:g} – {high:g}"
 
 
-def _psi(segments: Shares) -> float:
-    reference = np.where(segments.reference > 0, segments.reference, EPSILON)
-    current = np.where(segments.current > 0, segments.current, EPSILON)
+def _psi(found: _Bins) -> float:
+    reference = (found.reference + found.pseudo) / (found.reference.sum() + found.pseudo.sum())
+    current = (found.current + found.pseudo) / (found.current.sum() + found.pseudo.sum())
     return float(np.sum((current - reference) * np.log(current / reference)))
 
 

@@ -1,8 +1,9 @@
-"""Time windows for monitoring: fixed sizes (hour, day, week, 30 days) or chosen automatically.
+"""Time windows for monitoring: fixed sizes (an hour to 30 days) or chosen from the period.
 
 Windows are aligned tumbling intervals on the request's event time (the simulated time for
-simulated traffic), computed in Spark; ``auto`` picks the smallest size giving at most
-``MAX_WINDOWS`` windows over the period.
+simulated traffic), computed in Spark; ``auto`` (the default) picks the smallest size giving
+at most ``MAX_WINDOWS`` windows over the period, which is at least ``MIN_WINDOWS`` whenever a
+smaller size exists: a 30-day simulation gets about 30 day windows, three days 6-hour ones.
 """
 
 from __future__ import annotations
@@ -12,9 +13,11 @@ from datetime import datetime, timezone
 
 from opml_core.errors import MonitorError
 
-SIZES = {"1h": 3600, "1d": 86_400, "7d": 7 * 86_400, "30d": 30 * 86_400}
-LABELS = {"1h": "hour", "1d": "day", "7d": "week", "30d": "30 days", "auto": "automatic"}
-MAX_WINDOWS = 30
+SIZES = {"1h": 3600, "3h": 3 * 3600, "6h": 6 * 3600, "12h": 12 * 3600, "1d": 86_400,
+         "2d": 2 * 86_400, "7d": 7 * 86_400, "30d": 30 * 86_400}
+LABELS = {"auto": "automatic (10–40 windows)", "1h": "hour", "3h": "3 hours", "6h": "6 hours",
+          "12h": "12 hours", "1d": "day", "2d": "2 days", "7d": "week", "30d": "30 days"}
+MIN_WINDOWS, MAX_WINDOWS = 10, 40
 WEEK_START = 4 * 86_400  # 1970-01-01 was a Thursday; weeks start on Mondays
 
 
@@ -25,11 +28,18 @@ def check_size(size: str) -> str:
 
 
 def choose_size(first_epoch: float, last_epoch: float) -> str:
-    span = max(last_epoch - first_epoch, 1.0)
-    for size, seconds in SIZES.items():
-        if math.ceil(span / seconds) + 1 <= MAX_WINDOWS:  # aligned windows may add one at each end
+    """The smallest size whose aligned windows over the period number at most MAX_WINDOWS."""
+    for size in SIZES:
+        if count_windows(first_epoch, last_epoch, size) <= MAX_WINDOWS:
             return size
     return "30d"
+
+
+def count_windows(first_epoch: float, last_epoch: float, size: str) -> int:
+    """How many aligned windows of ``size`` the period from first to last touches."""
+    seconds = SIZES[size]
+    offset = WEEK_START if size == "7d" else 0
+    return int(math.floor((last_epoch - offset) / seconds) - math.floor((first_epoch - offset) / seconds)) + 1
 
 
 def window_start(column, size: str):

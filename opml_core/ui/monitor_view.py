@@ -5,6 +5,8 @@ from __future__ import annotations
 import streamlit as st
 
 from opml_core.monitor import charts
+from opml_core.monitor.classifier import MIN_ROWS as MIN_CLASSIFIER_ROWS
+from opml_core.monitor.export import monitor_html
 from opml_core.monitor.labels import add_labels_file, reveal_outcomes
 from opml_core.monitor.methods import METHODS
 from opml_core.ui import resources
@@ -30,9 +32,17 @@ def cards(report) -> None:
     columns = st.columns(len(report.cards))
     for column, card in zip(columns, report.cards):
         with column:
-            SHOW.get(card.level, st.info)(f"**{card.title}** — {card.sentence}", icon=ICONS.get(card.level))
+            SHOW.get(card.level, st.info)(f"**{card.title}** — {linked(card)}", icon=ICONS.get(card.level))
     for note in report.notes:
         st.caption(note)
+
+
+def linked(card) -> str:
+    """The card's sentence with each finding a link to its chart (on the Drift tab)."""
+    sentence = card.sentence
+    for item in card.items:
+        sentence = sentence.replace(item.text, f"[{item.text}](#{item.anchor})", 1)
+    return sentence
 
 
 def usage(report) -> None:
@@ -45,8 +55,18 @@ def usage(report) -> None:
         st.dataframe([{"error": e, "requests": n} for e, n in summary.top_errors], hide_index=True)
 
 
+def problem(report, section: str) -> bool:
+    """Show why a section is missing, in its own place; True when it is."""
+    if section in report.problems:
+        st.warning(report.problems[section], icon=":material/warning:")
+        return True
+    return False
+
+
 def performance(settings, report, deployment: str) -> None:
     result = report.performance
+    if problem(report, "performance"):
+        return
     if result is None:
         st.info("Performance needs the model's training data; see the notes above.")
         return
@@ -55,7 +75,13 @@ def performance(settings, report, deployment: str) -> None:
                           key="monitor.metric")
     plot(charts.performance_chart(result, metric), key="monitor.performance_chart")
     st.caption(f"{result.labelled:,} rows have known outcomes. Dashed: estimated from the model's "
-               "confidence (calibrated on its test part); solid: measured on labelled rows.")
+               "confidence (calibrated on its test part); solid: measured on labelled rows; "
+               "shaded: 95% bands.")
+    unsure = [w for w in result.per_window if w["unreliable"]]
+    if unsure:
+        st.warning(f"The estimate is unreliable in {len(unsure)} of {len(result.per_window)} windows "
+                   f"(crosses), e.g. {unsure[-1]['window']:%Y-%m-%d %H:%M}: {unsure[-1]['unreliable']}.",
+                   icon=":material/warning:")
     for note in result.notes:
         st.caption(note)
     _labels(settings, report, deployment)
@@ -90,6 +116,8 @@ def _labels(settings, report, deployment: str) -> None:
 
 def drift(report) -> None:
     result = report.drift
+    if problem(report, "drift"):
+        return
     if result is None:
         st.info("Drift needs the model's training data; see the notes above.")
         return
@@ -97,8 +125,13 @@ def drift(report) -> None:
                           format_func=lambda k: METHODS[k].name, key="monitor.method")
     plot(result.plot("heatmap", method=method), key="monitor.heatmap")
     st.caption(METHODS[method].description)
-    whole = drift_table(result)
-    st.dataframe(whole, key="monitor.drift_table")
+    whole = result.table()
+    st.markdown("**Over the whole period** (p-values: tiny means a real change)")
+    st.dataframe(whole.rename(columns={k: METHODS[k].name for k in whole.columns if k in METHODS}),
+                 key="monitor.drift_table")
+    st.caption("Thresholds (warn / alert): " + "; ".join(
+        f"{m.name} {result.thresholds.get(m.key, (m.warn, m.alert))[0]:g} / "
+        f"{result.thresholds.get(m.key, (m.warn, m.alert))[1]:g}" for m in result.methods))
     left, right = st.columns(2)
     feature = left.selectbox("Compare training with production for", list(whole.index),
                              key="monitor.overlay_feature")
@@ -106,25 +139,27 @@ def drift(report) -> None:
     window = right.selectbox("Window", windows, key="monitor.overlay_window",
                              format_func=lambda w: "whole period" if w is None else f"{w:%Y-%m-%d %H:%M}")
     plot(result.plot("overlay", feature=feature, window=window), key="monitor.overlay")
-
-
-def drift_table(result):
-    """Whole-period values per feature and method, worst status first (as the Drift card ranks)."""
-    from opml_core.monitor.result import RANK
-
-    table = result.to_df()
-    whole = table[table["window"].isna()].pivot(index="feature", columns="method", values="value")
-    status = result.feature_status()
-    whole.insert(0, "status", [status.get(f, "ok") for f in whole.index])
-    order = sorted(whole.index, key=lambda f: (-RANK[whole.at[f, "status"]], -whole.at[f, "psi"]))
-    return whole.loc[order]
+    drift_card = next((c for c in report.cards if c.title == "Drift" and c.items), None)
+    if drift_card is not None:
+        st.markdown("**The features on the Drift card**, training vs the whole period")
+        for item in drift_card.items:
+            st.subheader(item.feature, anchor=item.anchor, divider=False)
+            st.caption(item.text)
+            plot(result.plot("overlay", feature=item.feature), key=f"monitor.card_overlay.{item.anchor}")
 
 
 def classifier(report) -> None:
     result = report.classifier
+    if problem(report, "classifier"):
+        return
     if result is None:
         st.info("Switch on 'Run the drift classifier' above: it trains a small model per window to "
                 "tell production rows from training rows (about a minute for a few windows).")
+        return
+    if result.too_little:
+        st.caption(f"{len(result.too_little)} window(s) had too little data for the classifier "
+                   f"(fewer than {MIN_CLASSIFIER_ROWS} rows) and are left out.")
+    if not result.windows:
         return
     plot(charts.classifier_chart(result), key="monitor.classifier_chart")
     plot(charts.ranking_chart(result), key="monitor.ranking_chart")
@@ -132,5 +167,38 @@ def classifier(report) -> None:
 
 def export(report) -> None:
     """The whole report as one HTML file, built only when the button is pressed (it is large)."""
-    st.download_button("Download the report (HTML, opens offline)", lambda: charts.monitor_html(report),
+    st.download_button("Download the report (HTML, opens offline)", lambda: monitor_html(report),
                        f"monitor-{report.deployment}.html", "text/html", key="monitor.download")
+
+
+def alerts(settings, report) -> None:
+    """Where alerts go: a Teams or Slack incoming webhook, kept in the workspace."""
+    from opml_core.monitor.alerts import (
+        DEFAULT,
+        post_cards,
+        save_webhook,
+        saved_webhook,
+    )
+
+    with st.expander("Alerts to Teams or Slack"):
+        saved = saved_webhook(settings.workspace, report.deployment)
+        st.caption("`monitor` (CLI, e.g. from cron) posts the cards to this incoming webhook when "
+                   "a threshold is crossed. " + ("A hook is saved." if saved else "No hook saved yet."))
+        url = st.text_input("Incoming webhook URL", type="password", key="monitor.webhook_url",
+                            placeholder="https://hooks.slack.com/services/… or https://….webhook.office.com/…")
+        scope = st.radio("For", ["this deployment", "every deployment"], horizontal=True,
+                         key="monitor.webhook_scope")
+        left, middle, right = st.columns(3)
+        target = report.deployment if scope == "this deployment" else DEFAULT
+        if left.button("Save the hook", key="monitor.webhook_save", disabled=not url):
+            with reporting():
+                save_webhook(settings.workspace, url, target)
+                st.success("Saved: alerts will be posted there.", icon=":material/check_circle:")
+        if middle.button("Send these cards now", key="monitor.webhook_send", disabled=not (url or saved)):
+            with reporting():
+                done = post_cards(url or saved, report, force=True)
+                st.success(done.reason, icon=":material/check_circle:")
+        if right.button("Forget the hook", key="monitor.webhook_forget", disabled=not saved):
+            with reporting():
+                save_webhook(settings.workspace, None, target)
+                st.success("Forgotten.", icon=":material/check_circle:")

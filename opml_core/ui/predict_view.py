@@ -9,9 +9,9 @@ from datetime import date, datetime, time, timezone
 import plotly.graph_objects as go
 import streamlit as st
 
-from opml_core.predict import (SimulationSpec, count_rows, csv_batches, sample_row, score_batches,
-                               simulate_traffic, table_batches)
 from opml_core import charts
+from opml_core.predict import (IN_ORDER, ROW_ORDERS, SimulationSpec, count_rows, csv_batches,
+                               sample_row, score_batches, simulate_traffic, table_batches)
 from opml_core.scoring.inputs import NUMERIC
 from opml_core.ui.feedback import reporting
 from opml_core.ui.widgets import metric_row, plot
@@ -186,8 +186,12 @@ def simulation(settings, meta, send, deployment: str | None, key: str) -> None:
     if not meta.operations_table:
         st.info("This model has no operations table to replay.")
         return
-    st.caption(f"Replays {meta.operations_table} in order, spread over a period, each request "
+    st.caption(f"Replays rows of {meta.operations_table} spread over a period, each request "
                "stamped with the time it stands for — so Monitor has a time axis.")
+    order = st.radio("Which rows", list(ROW_ORDERS), horizontal=True, key=f"{key}.order",
+                     format_func=lambda o: "In stored order" if o == IN_ORDER else
+                     "Sampled across the whole table")
+    st.caption(f"Sends {ROW_ORDERS[order]}.")
     a, b, c = st.columns(3)
     days = a.number_input("Days", 1, 365, 30, key=f"{key}.days")
     per_day = b.number_input("Requests per day", 1, 5000, 40, key=f"{key}.per_day")
@@ -195,7 +199,7 @@ def simulation(settings, meta, send, deployment: str | None, key: str) -> None:
     start = st.date_input("First day", date.today().replace(day=1) if days <= 28 else
                           date.fromordinal(date.today().toordinal() - int(days)), key=f"{key}.start")
     spec = SimulationSpec(int(days), int(per_day), rows[0], rows[1],
-                          datetime.combine(start, time(), tzinfo=timezone.utc))
+                          datetime.combine(start, time(), tzinfo=timezone.utc), order=order)
     st.caption(f"{spec.days * spec.requests_per_day:,} requests, about "
                f"{spec.days * spec.requests_per_day * (rows[0] + rows[1]) / 2:,.0f} rows.")
     if st.button("Simulate", key=f"{key}.go", type="primary"):
@@ -205,5 +209,6 @@ def simulation(settings, meta, send, deployment: str | None, key: str) -> None:
                                       meta.inputs, spec, lambda f, m: bar.progress(f, text=m))
             bar.progress(1.0, text=f"Done in {result.seconds:.1f} s")
             st.success(f"Sent {result.requests:,} requests ({result.rows:,} rows) standing for "
-                       f"{result.first[:10]} → {result.last[:10]}; {result.failed} failed.",
+                       f"{result.first[:10]} → {result.last[:10]}; {result.failed} failed. "
+                       f"{result.replayed}",
                        icon=":material/check_circle:")

@@ -37,6 +37,27 @@ def test_a_skewed_split_mentions_the_segment(spark, settings, bank_small):
     spec = bank_spec(skew=SkewSpec("age", ">", 60.0, 3.0))
     result = prepare_tables(spark, settings.workspace, bank_small, spec)
     assert "rows with age > 60 were made 3× as common in operations" in result.summary
+    assert "added copies spread at random (seed 42) through the operations rows" in result.summary
+    where = result.operations.split["skew_rows"]
+    assert where["added"] == where["segment_after"] - where["segment_before"] > 0
+    assert where["placement"].startswith("spread at random")
+
+
+def test_a_skewed_segment_is_spread_through_the_stored_operations_rows(spark, settings, bank_small):
+    """Each quarter of the operations table, in stored order (as traffic replays it), carries
+    about a quarter of the skewed segment: the copies are not appended at the end."""
+    import pyarrow.dataset as ds
+
+    from opml_core.data.tables import table_path
+
+    spec = bank_spec(skew=SkewSpec("age", ">", 60.0, 3.0))
+    result = prepare_tables(spark, settings.workspace, bank_small, spec)
+    stored = ds.dataset(str(table_path(settings.workspace, "bank_ops")), format="parquet")
+    ages = stored.to_table(columns=["age"]).column("age").to_pylist()  # the order traffic replays
+    assert len(ages) == result.operations.rows
+    quarter = len(ages) // 4
+    older = [sum(a > 60 for a in ages[q * quarter:(q + 1) * quarter]) for q in range(4)]
+    assert min(older) > 0.5 * sum(older) / 4, older
 
 
 def test_an_existing_table_is_kept_unless_replacing_is_confirmed(spark, settings, bank_small, prepared):

@@ -38,3 +38,27 @@ def test_an_injected_skew_is_found_and_ranked_first(reference):
     assert result.significant(verdict) and verdict.auc > 0.8
     assert list(verdict.importances)[0] == "age"
     assert list(result.impact)[0] == "age"  # drifted most and the model uses it
+
+
+def test_the_auc_is_within_0_02_of_scikit_learns_shuffled_cv_forest_on_the_same_sample(reference):
+    import numpy as np
+    from sklearn.ensemble import RandomForestClassifier
+    from sklearn.metrics import roc_auc_score
+    from sklearn.model_selection import StratifiedKFold, cross_val_predict
+
+    from opml_core.monitor.classifier import FOLDS, window_samples
+
+    model, frame = reference
+    training, production = halves(frame)
+    older = production.withColumn("age", F.col("age") + 5).withColumn(
+        "window", F.lit("2026-03-03").cast("timestamp"))
+    (sample,), sources, _ = window_samples(training, older, model.card)
+    assert len(sources) == sample.x.shape[1] and sample.y.sum() == len(sample.y) / 2
+    folds = StratifiedKFold(FOLDS, shuffle=True, random_state=11)
+    scores = cross_val_predict(RandomForestClassifier(n_estimators=300, random_state=11), sample.x,
+                               sample.y, cv=folds, method="predict_proba")[:, 1]
+    result = classify_drift(training, older, model.card, model.importances)
+    assert 0.55 < result.windows[0].auc
+    assert abs(result.windows[0].auc - roc_auc_score(sample.y, scores)) < 0.02
+    assert abs(np.mean(sample.x[sample.y == 1][:, sources.index("age")])
+               - np.mean(sample.x[sample.y == 0][:, sources.index("age")])) > 2

@@ -50,3 +50,31 @@ def test_the_estimate_tracks_the_realized_value_on_undrifted_data(spark, random_
     for window in result.per_window:
         assert window["estimated"]["accuracy"] == pytest.approx(window["realized"]["accuracy"], abs=0.04)
         assert window["estimated"]["roc_auc"] == pytest.approx(window["realized"]["roc_auc"], abs=0.08)
+    for window in result.per_window:  # nothing moved: the estimate is trusted, within its band
+        assert window["unreliable"] is None
+        low, high = window["estimated_band"]["accuracy"]
+        assert low < window["estimated"]["accuracy"] < high and high - low < 0.2
+        low, high = window["realized_band"]["roc_auc"]
+        assert low <= window["realized"]["roc_auc"] <= high
+
+
+def test_an_estimate_whose_scores_left_calibration_says_it_is_unreliable(spark, random_split, tmp_path):
+    """Only clients whose previous campaign succeeded: the model's scores jump far above what its
+    calibration saw, so the card says why the estimate cannot be trusted instead of a number."""
+    from opml_core.monitor.cards import performance_card
+    from opml_core.monitor.context import model_context, usage_frames
+    from opml_core.usage import collect_usage
+
+    settings = copy_workspace(random_split, tmp_path / "ws")
+    rows = [pair for table in ("bank_train", "bank_ops") for pair in table_rows(settings, table)
+            if pair[1]["poutcome"] == "success"]
+    assert len(rows) >= 60
+    write_usage(settings, "converted", [rows])
+    collect_usage(spark, settings)
+    model = model_context(settings, "opml-model", "1")
+    _, inputs = usage_frames(spark, settings, "converted")
+    result = performance_over_time(inputs, None, model.evaluation, model.training_metrics, "1d", "yes")
+    assert "have scores where the model's calibration saw almost no test rows" in result.per_window[0]["unreliable"]
+    card = performance_card(result)
+    assert card.level == "warn" and "the estimate is unreliable because" in card.sentence
+    assert "estimated at" not in card.sentence

@@ -68,23 +68,61 @@ def test_quantile_edges_are_numpys_lower_quantiles_of_the_reference(samples):
     np.testing.assert_array_equal(stats.quantile_edges(counts), expected)
 
 
+def _psi(reference, current):
+    p, q = np.asarray(reference) / np.sum(reference), np.asarray(current) / np.sum(current)
+    return float(np.sum((q - p) * np.log(q / p)))
+
+
 def test_psi_numeric_matches_a_hand_computation():
-    # Reference 1..8 (n = 8), 4 bins: edges at sorted positions floor(k * 7 / 4) = 1, 3, 5,
-    # i.e. values 2, 4, 6; bins (-inf, 2], (2, 4], (4, 6], (6, inf) hold 25 % of the reference each.
-    # Current [1, 1, 1, 5, 9, 9, 9, 9] puts 3/8, 0 (-> 1e-4), 1/8, 4/8 in them, so PSI =
-    #   (0.375 - 0.25) ln(0.375 / 0.25) + (1e-4 - 0.25) ln(1e-4 / 0.25)
-    # + (0.125 - 0.25) ln(0.125 / 0.25) + (0.5 - 0.25) ln(0.5 / 0.25) = 2.2658424293...
+    # Reference 1..8 (n = 8, std sqrt(5.25)), 4 bins: deciles at sorted positions floor(k * 7 / 4)
+    # = 1, 3, 5, i.e. values 2, 4, 6, so (.., 2], (2, 4], (4, 6], (6, 8] hold 2 reference rows each.
+    # Current [1, 1, 1, 5, 9, 9, 9, 9] puts 3, 0, 1, 0 rows in them; 9 lies 1 past the training
+    # maximum, in the 5th bin beyond it: (8 + 0.1 std 1.5^3, 8 + 0.1 std 1.5^4] = (8.77, 9.16].
+    # Pseudo-counts: 0.5 inside the range, 0.5 / 1.5^5 in that bin; other bins are empty in both.
     counts = stats.numeric_counts(np.arange(1, 9), [1, 1, 1, 5, 9, 9, 9, 9])
     assert stats.quantile_edges(counts, bins=4).tolist() == [2.0, 4.0, 6.0]
-    assert stats.psi_numeric(counts, bins=4) == pytest.approx(2.2658424293364874, abs=1e-12)
+    tail = 0.5 / 1.5 ** 5
+    expected = _psi([2.5, 2.5, 2.5, 2.5, tail], [3.5, 0.5, 1.5, 0.5, 4 + tail])
+    assert stats.psi_numeric(counts, bins=4) == pytest.approx(expected, abs=1e-12)
+    assert stats.shares(counts, bins=4).labels == ["1 – 2", "3 – 4", "5 – 6", "7 – 8", "9"]
 
 
 def test_psi_categorical_matches_a_hand_computation():
-    # Reference a a b b, current a a a c: shares a 0.5 -> 0.75, b 0.5 -> 0 (1e-4),
-    # c 0 (1e-4) -> 0.25, so PSI = 0.25 ln(1.5) + (1e-4 - 0.5) ln(1e-4 / 0.5)
-    # + (0.25 - 1e-4) ln(0.25 / 1e-4) = 6.3143402515...
+    # Reference a a b b, current a a a c, 0.5 added to each category's count in both samples.
     counts = stats.categorical_counts(list("aabb"), list("aaac"))
-    assert stats.psi_categorical(counts) == pytest.approx(6.314340251529005, abs=1e-12)
+    assert stats.psi_categorical(counts) == pytest.approx(_psi([2.5, 2.5, 0.5], [3.5, 0.5, 1.5]),
+                                                          abs=1e-12)
+
+
+def test_a_value_that_dominates_training_gets_a_bin_of_its_own():
+    # pdays: 99.5% of training is 999, so every decile edge is 999; the share of other values
+    # rising from 0.5% to 33% must show (KS sees it: 0.325).
+    counts = stats.numeric_counts([999] * 995 + [5] * 5, [999] * 67 + [5] * 33)
+    assert stats.ks_test(counts).statistic == pytest.approx(0.325)
+    assert stats.psi_numeric(counts) > 0.25  # an alert
+    assert stats.shares(counts).labels == ["5", "999"]
+    assert stats.psi_numeric(stats.numeric_counts([999] * 995 + [5] * 5, [999] * 995 + [5] * 5)) == 0
+
+
+def test_psi_keeps_growing_with_the_size_of_the_shift_instead_of_hitting_a_floor():
+    reference = np.arange(18, 90, dtype=float).repeat(10)
+    psi = {v: stats.psi_numeric(stats.numeric_counts(reference, np.full(500, v)))
+           for v in (50.0, 100.0, 1e3, -1e6)}
+    assert psi[50.0] < psi[100.0] < psi[1e3] < psi[-1e6]
+    farther = stats.psi_numeric(stats.numeric_counts(reference, reference + 30))
+    nearer = stats.psi_numeric(stats.numeric_counts(reference, reference + 20))
+    assert nearer < farther
+
+
+def test_the_drift_score_is_bounded_and_comparable_across_kinds():
+    numeric = stats.numeric_counts(AGES_REF, AGES_REF + 100)  # no overlap left
+    categorical = stats.categorical_counts(["a", "b"], ["c", "d"])
+    assert stats.jensen_shannon(numeric) == pytest.approx(1.0, abs=0.05)
+    assert stats.jensen_shannon(categorical) == pytest.approx(1.0, abs=1e-12)
+    assert stats.jensen_shannon(stats.numeric_counts(AGES_REF, AGES_REF)) == 0.0
+    found = stats.shares(stats.numeric_counts(NORMAL_REF, NORMAL_CUR))
+    assert stats.jensen_shannon(stats.numeric_counts(NORMAL_REF, NORMAL_CUR)) == pytest.approx(
+        jensenshannon(found.reference, found.current, base=2), rel=1e-12)
 
 
 def test_psi_of_identical_numeric_distributions_is_zero():
@@ -103,7 +141,7 @@ def test_psi_grows_with_the_shift():
 
 def test_psi_of_a_constant_reference_is_finite():
     psi = stats.psi_numeric(stats.numeric_counts([5.0] * 10, [7.0] * 4))
-    assert math.isfinite(psi) and psi > 10
+    assert math.isfinite(psi) and psi > 2.5  # ten times the alert threshold
 
 
 # Kolmogorov–Smirnov and Wasserstein
