@@ -9,13 +9,14 @@ trees, depth 8, on the bundled data). Three servers answer the same single-row r
 
 wrk drives the load (a Python client would be the bottleneck): one connection for latency
 (p50/p99 after warm-up), eight connections for 20 s for throughput. Also: a 1,000-row request,
-time to ready, server RSS, and parity of probabilities with Spark on all 41,188 rows. Then two
+time to ready, server RSS, parity of probabilities with Spark on all 41,188 rows, and the
+single-row p50 with ``?explain=true`` as a ratio to the plain one (target ≤ 3×). Then two
 attacks on the endpoint: the single-row p50 while another client sends 10,000-row requests (as a
 ratio to the idle p50; target ≤ 3×), and the server's RSS (its workers included) while 200
 clients without a key hold half-sent 5 MB bodies (as a ratio to its idle RSS; target ≤ 2×).
 Last line:
 RESULT p50_ms=… p99_ms=… floor_p50_ms=… base_p50_ms=… speedup=… batch1000_ms=… rps=… floor_rps=…
-ready_s=… rss_mb=… parity=… mixed_p50_ratio=… preauth_rss_ratio=… non2xx=…
+ready_s=… rss_mb=… parity=… mixed_p50_ratio=… preauth_rss_ratio=… non2xx=… explain_ratio=…
 The run exits non-zero when a target is missed or any request of a latency run was not a 2xx.
 
 Run: `.venv/bin/python bench/scoring.py` (needs Debian's wrk: apt-get install -y wrk).
@@ -250,6 +251,10 @@ def main() -> None:
                   f"{single['rps']:8.0f} req/s | 8 conns: {many['rps']:8.0f} req/s "
                   f"(non-2xx {single['errors'] + many['errors']})", flush=True)
         single_idle = runs["opml"][0]
+        explained = wrk(opml_url + "?explain=true", body, auth, 1, LATENCY_S, work)
+        explain_ratio = explained["p50"] / single_idle["p50"]
+        print(f"with ?explain=true: p50 {explained['p50']:.3f} ms ({explain_ratio:.2f}× without)",
+              flush=True)
         batch_body = score_body([row] * 1000)
         batch = wrk(opml_url, batch_body, auth, 1, LATENCY_S, work)
         base_batch = wrk(base_url, invocations_body([base_row] * 1000), plain, 1, LATENCY_S, work)
@@ -274,16 +279,19 @@ def main() -> None:
         print(f"ratios: p50 {single['p50'] / fsingle['p50']:.2f}× the floor, "
               f"rps {many['rps'] / fmany['rps']:.0%} of the floor, {speedup:,.0f}× faster than "
               "the baseline")
-        non2xx = single["errors"] + many["errors"] + batch["errors"] + mixed["errors"] + mixed_bad
+        non2xx = single["errors"] + many["errors"] + batch["errors"] + mixed["errors"] + mixed_bad + \
+            explained["errors"]
         print(f"RESULT p50_ms={single['p50']:.3f} p99_ms={single['p99']:.3f} "
               f"floor_p50_ms={fsingle['p50']:.3f} base_p50_ms={bsingle['p50']:.1f} "
               f"speedup={speedup:.0f} batch1000_ms={batch['p50']:.2f} rps={many['rps']:.0f} "
               f"floor_rps={fmany['rps']:.0f} ready_s={ready:.2f} rss_mb={rss:.0f} parity={parity_diff:.1e} "
-              f"mixed_p50_ratio={mixed_ratio:.2f} preauth_rss_ratio={preauth_ratio:.2f} non2xx={non2xx}")
+              f"mixed_p50_ratio={mixed_ratio:.2f} preauth_rss_ratio={preauth_ratio:.2f} non2xx={non2xx} "
+              f"explain_ratio={explain_ratio:.2f}")
         missed = [what for what, bad in (
             ("p50 over 1.5× the floor", single["p50"] > 1.5 * fsingle["p50"]),
             ("rps under half the floor's", many["rps"] < 0.5 * fmany["rps"]),
             ("mixed p50 over 3× idle", mixed_ratio > 3),
+            ("explained p50 over 3× plain", explain_ratio > 3),
             ("pre-auth RSS over 2× idle", preauth_ratio > 2),
             ("non-2xx answers in a latency run", non2xx > 0)) if bad]
         if missed:

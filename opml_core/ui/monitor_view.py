@@ -127,8 +127,13 @@ def drift(report) -> None:
     st.caption(METHODS[method].description)
     whole = result.table()
     st.markdown("**Over the whole period** (p-values: tiny means a real change)")
-    st.dataframe(whole.rename(columns={k: METHODS[k].name for k in whole.columns if k in METHODS}),
-                 key="monitor.drift_table")
+    shown = whole.rename(columns={k: METHODS[k].name for k in whole.columns if k in METHODS})
+    shown.index = shown.index.rename("feature")
+    st.dataframe(shown.style.format(precision=3, na_rep="— (not for this kind)"),
+                 key="monitor.drift_table",
+                 column_config={METHODS[k].name: st.column_config.NumberColumn(
+                     METHODS[k].name, help=METHODS[k].description)
+                     for k in whole.columns if k in METHODS})
     st.caption("Thresholds (warn / alert): " + "; ".join(
         f"{m.name} {result.thresholds.get(m.key, (m.warn, m.alert))[0]:g} / "
         f"{result.thresholds.get(m.key, (m.warn, m.alert))[1]:g}" for m in result.methods))
