@@ -15,6 +15,31 @@ def workspace(settings) -> None:
                  hide_index=True, key="settings.workspace")
 
 
+def engines(settings) -> None:
+    """Which Spark and MLflow the app uses, their versions, and a Test connection for each."""
+    from opml_core.connections import check_mlflow, check_spark, describe
+
+    st.dataframe(describe(settings), hide_index=True, key="settings.engines")
+    left, right = st.columns(2)
+    if left.button("Test Spark", key="settings.spark.test", icon=":material/bolt:"):
+        with st.spinner("Reaching Spark…"):
+            _show(left, check_spark(settings))
+    if right.button("Test MLflow", key="settings.mlflow.test", icon=":material/science:"):
+        with st.spinner("Reaching MLflow…"):
+            _show(right, check_mlflow(settings))
+    st.caption("Point the app elsewhere with OPML_SPARK_MASTER (spark://host:7077 for a "
+               "cluster, sc://host:15002 for Spark Connect, e.g. Databricks) and "
+               "OPML_MLFLOW_TRACKING_URI (http://host:5000 for a team's MLflow server, "
+               "databricks for Databricks); the README says how.")
+
+
+def _show(cell, check) -> None:
+    if check.ok:
+        cell.success(check.message, icon=":material/check_circle:")
+    else:
+        cell.error(check.message, icon=":material/error:")
+
+
 def azure(settings) -> None:
     """The Azure ML workspace, how opml signs in, a config.json upload and Test connection."""
     from opml_core.azure.connection import check_connection, describe, save_config
