@@ -112,7 +112,7 @@ def write_tables(workspace: Workspace, frames: dict[str, tuple[object, DatasetCa
     try:
         for name, (df, card) in frames.items():
             target = staging / validate_table_name(name)
-            df.write.mode("errorifexists").parquet(str(target))
+            df.write.mode("error").parquet(str(target))
             if card is not None:
                 (target / CARD_FILE).write_text(card.to_json(), "utf-8")
         with workspace_lock(workspace):
