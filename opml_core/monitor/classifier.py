@@ -115,7 +115,9 @@ def window_samples(reference, production, card, window_column: str = "window", s
     size = min(SAMPLE_PER_SIDE, max(counts[w] for w in windows), total)
     training = reference.sample(False, min(1.0, size * 1.1 / max(total, 1)), seed).limit(size) \
         .withColumn("__w", F.lit(-1))
-    prep = Pipeline(stages=build_preprocessing(card, features)).fit(training)
+    # fitted on the whole training table, as the model's own preprocessing was: a small sample
+    # may hold no value at all of a column (e.g. only pdays = 999, read as "not applicable")
+    prep = Pipeline(stages=build_preprocessing(card, features)).fit(reference)
     fractions = {i: min(1.0, SAMPLE_PER_SIDE * 1.1 / counts[w]) for i, w in enumerate(windows)}
     number = F.create_map(*[x for i, w in enumerate(windows) for x in (F.lit(w), F.lit(i))])
     current = (production.where(F.col(window_column).isin(windows))

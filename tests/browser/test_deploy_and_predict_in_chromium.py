@@ -34,5 +34,7 @@ def test_deploy_then_predict_in_chromium(app_url, page, registered):
     expect(page.get_by_text("Prefilled from a random row of browser_ops")).to_be_visible(timeout=30_000)
     page.get_by_role("button", name="Predict", exact=True).click()
     expect(page.get_by_text("predicted:").first).to_be_visible(timeout=30_000)
+    expect(page.get_by_text("Why did the model say that?")).to_be_visible()  # the waterfall
+    expect(page.get_by_text("How each input moved the answer")).to_be_visible()
     page.get_by_text("Request and response").click()
     expect(page.get_by_text('"probability"').first).to_be_visible(timeout=10_000)

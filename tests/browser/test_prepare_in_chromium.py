@@ -13,5 +13,7 @@ def test_a_newcomer_prepares_the_bundled_data_in_chromium(app_url, page):
     page.get_by_role("button", name="Load data").click()
     create = page.get_by_role("button", name="Create the tables")
     expect(create).to_be_visible(timeout=SPARK_WORK_MS)
+    expect(page.get_by_text("Left out by default")).to_be_visible()  # duration, with its reason
+    expect(page.get_by_text("Treat 999 in pdays as 'not applicable'")).to_be_visible()
     create.click()
     expect(page.get_by_text("Created bank_train and bank_ops")).to_be_visible(timeout=SPARK_WORK_MS)

@@ -62,3 +62,16 @@ def test_the_auc_is_within_0_02_of_scikit_learns_shuffled_cv_forest_on_the_same_
     assert abs(result.windows[0].auc - roc_auc_score(sample.y, scores)) < 0.02
     assert abs(np.mean(sample.x[sample.y == 1][:, sources.index("age")])
                - np.mean(sample.x[sample.y == 0][:, sources.index("age")])) > 2
+
+
+def test_small_windows_with_a_not_applicable_code_still_get_a_verdict(reference):
+    from dataclasses import replace
+
+    model, frame = reference
+    card = replace(model.card, sentinels={"pdays": 999.0})  # 96% of pdays is the code
+    training, production = halves(frame)
+    # a small sample of such a training table is likely to hold no pdays but 999 at all
+    training = training.where("pdays = 999").unionByName(training.where("pdays != 999").limit(5))
+    few = production.limit(60).withColumn("window", F.lit("2026-03-04").cast("timestamp"))
+    result = classify_drift(training, few, card, model.importances)
+    assert len(result.windows) == 1 and 0.0 <= result.windows[0].auc <= 1.0
