@@ -96,7 +96,7 @@ def walk(url: str) -> Journey:
     with sync_playwright() as playwright, tempfile.TemporaryDirectory() as profile:
         context = playwright.chromium.launch_persistent_context(
             profile, executable_path=CHROMIUM, headless=True, args=FLAGS,
-            viewport={"width": 1400, "height": 1000})
+            viewport={"width": 1400, "height": 2400})  # tall, so screenshots hold whole steps
         page = context.new_page()
         journey = Journey(page)
         page.goto(url)
