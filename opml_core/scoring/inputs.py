@@ -152,6 +152,8 @@ def _numbers(values: list, column: InputColumn) -> tuple[list[float], int]:
 
 
 def _texts(values: list, column: InputColumn) -> list[str | None]:
+    if column.levels and set(column.levels) <= {"true", "false"}:  # a true/false category
+        values = [str(v).lower() if isinstance(v, bool) else v for v in values]
     for number, value in enumerate(values):
         if value is not None and not isinstance(value, str):
             example = f" such as {column.levels[0]!r}" if column.levels else ""
