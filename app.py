@@ -2,14 +2,20 @@
 
 import streamlit as st
 
+from opml_core.access import acting_as
+from opml_core.ui import resources
+from opml_core.ui.access_view import pages_for, signed_in
+
 st.set_page_config(page_title="opml", page_icon=":material/rocket_launch:", layout="wide")
-pages = {
-    "": [st.Page("app_pages/home.py", title="Home", icon=":material/home:", default=True)],
-    "Build": [st.Page("app_pages/prepare.py", title="Prepare data", icon=":material/table_chart:"),
-              st.Page("app_pages/train.py", title="Train", icon=":material/model_training:")],
-    "Run": [st.Page("app_pages/deploy.py", title="Deploy", icon=":material/cloud_upload:"),
-            st.Page("app_pages/predict.py", title="Predict", icon=":material/online_prediction:")],
-    "Watch": [st.Page("app_pages/monitor.py", title="Monitor", icon=":material/monitoring:")],
-    "Admin": [st.Page("app_pages/settings.py", title="Settings", icon=":material/settings:")],
-}
-st.navigation(pages).run()
+actor = signed_in(resources.settings())  # None unless the app is shared with a team
+pages = pages_for({
+    "": [("app_pages/home.py", "Home", ":material/home:")],
+    "Build": [("app_pages/prepare.py", "Prepare data", ":material/table_chart:"),
+              ("app_pages/train.py", "Train", ":material/model_training:")],
+    "Run": [("app_pages/deploy.py", "Deploy", ":material/cloud_upload:"),
+            ("app_pages/predict.py", "Predict", ":material/online_prediction:")],
+    "Watch": [("app_pages/monitor.py", "Monitor", ":material/monitoring:")],
+    "Admin": [("app_pages/settings.py", "Settings", ":material/settings:")],
+}, actor)
+with acting_as(actor):
+    st.navigation(pages).run()

@@ -6,6 +6,7 @@ from opml_core.data import list_tables
 from opml_core.datasets import BANK_MARKETING
 from opml_core.tracking import mlflow_ui_command
 from opml_core.ui import resources
+from opml_core.ui.access_view import page_link
 from opml_core.ui.widgets import citation, metric_row
 
 st.title("opml: from data to a monitored endpoint")
@@ -24,6 +25,6 @@ settings = resources.settings()
 tables = list_tables(settings.workspace)
 metric_row({"Tables in the workspace": str(len(tables)),
             "Workspace": str(settings.workspace.root), "Spark": settings.spark_master})
-st.page_link("app_pages/prepare.py", label="Start with Prepare data", icon=":material/arrow_forward:")
+page_link("app_pages/prepare.py", "Start with Prepare data")
 st.caption(f"MLflow UI on the same store: `{mlflow_ui_command(settings)}`")
 citation(BANK_MARKETING)

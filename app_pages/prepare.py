@@ -4,6 +4,7 @@ import streamlit as st
 
 from opml_core.data import prepare_tables
 from opml_core.ui import prepare_form, resources, state
+from opml_core.ui.access_view import page_link
 from opml_core.ui.feedback import reporting
 from opml_core.ui.progress import resume, run_with_progress
 
@@ -44,4 +45,4 @@ done = state.get(state.PREPARE_RESULT)
 if done:
     training, operations, summary = done
     st.success(f"Created **{training}** and **{operations}**. {summary}", icon=":material/check_circle:")
-    st.page_link("app_pages/train.py", label=f"Train a model on {training}", icon=":material/arrow_forward:")
+    page_link("app_pages/train.py", f"Train a model on {training}")

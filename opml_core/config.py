@@ -86,6 +86,11 @@ class Settings(BaseSettings):
                                         "model has to load and score its example, in its own process.")
     submission_memory_mb: int = Field(2048, ge=256, le=1_000_000, description="Memory for that process.")
     serve_open_docs: bool = Field(False, description="Serve /docs and /openapi.json without a key.")
+    # Sharing the app: sign-in (Streamlit's OIDC login, [auth] in secrets.toml) and roles
+    team_mode: bool = Field(False, description="Require a sign-in and give roles (see README).")
+    operators: list[str] = Field(default_factory=list, description="Accounts or @domains: operators.")
+    builders: list[str] = Field(default_factory=list, description="Accounts or @domains: builders.")
+    viewers: list[str] = Field(default_factory=list, description="Accounts or @domains: viewers.")
     # Azure ML: the workspace (or a config.json), and a service principal or DefaultAzureCredential
     azure_subscription_id: str | None = Field(None, description="Azure subscription id (a GUID).")
     azure_resource_group: str | None = Field(None, description="Resource group of the workspace.")

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
+from opml_core.access import BUILDER, require
 from opml_core.config import Settings
 from opml_core.errors import TrainingError
 from opml_core.tracking import connect, pinned_requirements
@@ -184,6 +185,7 @@ def set_decision_threshold(settings: Settings, run_id: str, threshold: float) ->
 
 def set_alias(settings: Settings, name: str, version: str, alias: str) -> None:
     """Point ``alias`` (e.g. champion) at a version; it moves if it was elsewhere."""
+    require(BUILDER, "set an alias")
     if not ALIAS.match(alias or "") or alias == "latest" or re.fullmatch(r"v\d+", alias):
         raise TrainingError(f"{alias!r} cannot be an alias: use lower-case letters, digits, '-' "
                             "or '_', such as champion or challenger ('latest' and v1… are reserved).")
@@ -197,6 +199,7 @@ def set_alias(settings: Settings, name: str, version: str, alias: str) -> None:
 
 def remove_alias(settings: Settings, name: str, alias: str) -> None:
     """Remove an alias from whichever version holds it."""
+    require(BUILDER, "remove an alias")
     client = connect(settings)
     try:
         held = client.get_registered_model(name).aliases

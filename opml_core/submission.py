@@ -18,6 +18,7 @@ from pathlib import Path, PurePosixPath
 
 import yaml
 
+from opml_core.access import BUILDER, require
 from opml_core.config import Settings
 from opml_core.errors import TrainingError
 from opml_core.registry import LoggedModel, register_model_dir
@@ -32,6 +33,7 @@ RATIO_FROM_BYTES = 1 << 20  # small entries (text, YAML) may compress better
 def submit_model_zip(settings: Settings, data: bytes, filename: str,
                      name: str | None = None) -> LoggedModel:
     """Validate a zipped MLflow model and register it; raise TrainingError saying why not."""
+    require(BUILDER, "submit a model")
     if len(data) > settings.max_upload_mb * 1024 * 1024:
         raise TrainingError(f"{filename} is {len(data) / 2**20:,.0f} MB; the limit is "
                             f"{settings.max_upload_mb:,} MB (OPML_MAX_UPLOAD_MB).")

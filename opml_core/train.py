@@ -15,6 +15,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Callable
 
+from opml_core.access import BUILDER, require
 from opml_core.config import Settings
 from opml_core.data.card import DatasetCard
 from opml_core.data.tables import read_card, read_table
@@ -58,6 +59,7 @@ class TrainResult:
 def train_and_log(spark, settings: Settings, spec: TrainSpec,
                   progress: Callable[[str], None] = lambda message: None) -> TrainResult:
     """Train, evaluate, log and register; see the module docstring."""
+    require(BUILDER, "train a model")
     from pyspark.ml import Pipeline
 
     from opml_core.registry import log_trained_model

@@ -2,7 +2,10 @@
 
 Whatever the source, the result is a ``LoadedData``: a cached Spark DataFrame with Spark-safe
 column names plus an ``opml_row_id`` that keeps the file's row order, and the readable names to
-show. Uploads are checked (``inspect.py``) and staged in the workspace before Spark reads them.
+show. Uploads are checked (``inspect.py``) and staged in the workspace before Spark reads them;
+Spark then checks every row of a CSV (not a sample): a row with too few or too many fields, or
+a value its column's type cannot hold, refuses the file rather than being dropped. True/false
+columns become two categories ("true", "false").
 """
 
 from __future__ import annotations
@@ -16,6 +19,9 @@ from opml_core.config import Workspace
 from opml_core.data.columns import ROW_ID, safe_names
 from opml_core.data.inspect import FileLayout, check_size, inspect_file
 from opml_core.datasets import BUNDLED, BundledDataset
+from opml_core.errors import DataError
+
+CORRUPT = "_opml_corrupt_record"
 
 
 @dataclass
@@ -76,12 +82,33 @@ def load_staged(spark, staged: StagedFile) -> LoadedData:
     if layout.format == "parquet":
         df = spark.read.parquet(str(staged.path))
     else:
-        df = spark.read.csv(
-            str(staged.path), sep=layout.delimiter, header=True, inferSchema=True,
-            quote='"', escape='"', encoding="UTF-8", mode="PERMISSIVE",
-        )
+        options = dict(sep=layout.delimiter, header=True, quote='"', escape='"', encoding="UTF-8")
+        inferred = spark.read.csv(str(staged.path), inferSchema=True, **options).schema
+        df = _whole_file_checked(spark, staged, inferred, options)
     base = re.sub(r"[^a-z0-9]+", "_", Path(staged.filename).stem.lower()).strip("_") or "data"
     return _finish(df, layout.columns, f"upload {staged.filename}", base[:40])
+
+
+def _whole_file_checked(spark, staged: StagedFile, schema, options: dict):
+    """Read every row with the inferred types; refuse the file if any row has the wrong number of
+    fields or a value its column's type cannot hold, saying how many and showing the first."""
+    from pyspark.sql import functions as F
+    from pyspark.sql.types import StringType, StructField, StructType
+
+    checked = StructType([*schema.fields, StructField(CORRUPT, StringType())])
+    df = spark.read.csv(str(staged.path), schema=checked, mode="PERMISSIVE",
+                        columnNameOfCorruptRecord=CORRUPT, **options).cache()
+    bad = df.where(F.col(CORRUPT).isNotNull())
+    count = bad.count()
+    if count:
+        first = bad.select(CORRUPT).first()[0]
+        df.unpersist()
+        raise DataError(
+            f"{staged.filename}: {count:,} row(s) do not match the header "
+            f"({len(schema.fields)} columns), e.g. {first[:120]!r}. Every row needs one value per "
+            "column (quote values that hold the delimiter); fix those rows and upload again. "
+            "No row was dropped.")
+    return df.drop(CORRUPT)
 
 
 def load_table(spark, workspace: Workspace, name: str) -> LoadedData:
@@ -105,6 +132,9 @@ def _finish(df, readable: list[str], description: str, suggested: str,
 
     mapping = safe_names(readable)
     df = df.toDF(*[mapping[name] for name in readable])
+    for column, kind in df.dtypes:  # true/false are two categories, in training and serving
+        if kind == "boolean":
+            df = df.withColumn(column, F.lower(F.col(column).cast("string")))
     df = df.withColumn(ROW_ID, F.monotonically_increasing_id()).cache()
     display = {safe: name for name, safe in mapping.items()}
     return LoadedData(df, description, display, suggested, bundled)

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Callable
 from datetime import datetime, timezone
 
+from opml_core.access import BUILDER, require
 from opml_core.config import Workspace
 from opml_core.data.card import CATEGORICAL, NUMERIC, DatasetCard
 from opml_core.data.columns import ROW_ID
@@ -72,6 +73,7 @@ def check_names(workspace: Workspace, spec: PrepareSpec) -> None:
 def prepare_tables(spark, workspace: Workspace, data: LoadedData, spec: PrepareSpec,
                    progress: Callable[[str], None] = lambda message: None) -> PrepareResult:
     """Validate, split and save; return both cards and a one-sentence summary."""
+    require(BUILDER, "prepare tables")
     from pyspark.sql import functions as F
 
     check_names(workspace, spec)

@@ -5,15 +5,18 @@ A target (``local``, ``azureml-local``, Azure's ``aci``, ``aks``, ``azureml-onli
 update to another version, delete, get, list, predict and logs, plus its keys. A target
 declares the options it takes (``OPTIONS``) and a ``notice`` worth reading before choosing it.
 Pages and the CLI only ever talk to this interface, so adding a target never touches a page.
+Each target's state-changing methods check the operator role (``opml_core.access``) for it.
 """
 
 from __future__ import annotations
 
+import functools
 import re
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from typing import Callable
 
+from opml_core.access import OPERATOR, require
 from opml_core.config import Settings
 from opml_core.deploy.options import TargetOption, check_options
 from opml_core.errors import DeploymentError
@@ -54,6 +57,21 @@ def validate_name(name: str) -> str:
     return name
 
 
+OPERATOR_CALLS = {"deploy": "deploy a model", "start": "start a deployment",
+                  "stop": "stop a deployment", "update": "update a deployment",
+                  "delete": "delete a deployment", "regenerate_key": "regenerate a key"}
+
+
+def _operator_only(method, doing: str):
+    @functools.wraps(method)
+    def guarded(self, *args, **kwargs):
+        require(OPERATOR, doing)
+        return method(self, *args, **kwargs)
+
+    guarded._opml_guarded = True
+    return guarded
+
+
 class DeploymentTarget(ABC):
     """Where endpoints run. One instance per settings; methods raise DeploymentError."""
 
@@ -65,6 +83,14 @@ class DeploymentTarget(ABC):
 
     def __init__(self, settings: Settings):
         self.settings = settings
+
+    def __init_subclass__(cls, **kwargs):
+        """Every target's state-changing methods check the operator role (``access.require``)."""
+        super().__init_subclass__(**kwargs)
+        for name, doing in OPERATOR_CALLS.items():
+            method = cls.__dict__.get(name)
+            if method is not None and not getattr(method, "_opml_guarded", False):
+                setattr(cls, name, _operator_only(method, doing))
 
     @abstractmethod
     def deploy(self, name: str, model_name: str, ref: str, *, auth: bool = True,

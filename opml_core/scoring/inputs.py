@@ -169,6 +169,8 @@ def _outside(numbers: list[float], column: InputColumn) -> str | None:
 
 
 def _texts(values: list, column: InputColumn) -> list[str | None]:
+    if column.levels and set(column.levels) <= {"true", "false"}:  # a true/false category
+        values = [str(v).lower() if isinstance(v, bool) else v for v in values]
     for number, value in enumerate(values):
         if value is not None and not isinstance(value, str):
             example = f" such as {column.levels[0]!r}" if column.levels else ""

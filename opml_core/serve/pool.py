@@ -41,8 +41,7 @@ class ScoringPool:
             return ThreadPoolExecutor(self.workers, thread_name_prefix="opml-score")
         executor = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("spawn"),
                                        initializer=_init_worker, initargs=(str(self.folder),))
-        for future in [executor.submit(_ready) for _ in range(self.workers)]:
-            future.result(timeout=300)  # every worker has loaded the model before we serve
+        self._warming = [executor.submit(_ready) for _ in range(self.workers)]  # load meanwhile
         return executor
 
     async def run(self, route: str, headers: dict[str, str], body: bytes) -> tuple[int, bytes, str]:

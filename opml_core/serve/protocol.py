@@ -20,33 +20,33 @@ class GuardedProtocol(HttpToolsProtocol):
 
     def connection_made(self, transport) -> None:
         super().connection_made(transport)
-        self._arm_header_deadline()
+        self._headers_due = self.loop.time() + self.header_timeout_s
+        self._header_timer = self.loop.call_at(self._headers_due, self._headers_late)
 
     def on_headers_complete(self) -> None:
-        self._headers_waiting = False
+        self._headers_due = None
         super().on_headers_complete()
 
     def on_response_complete(self) -> None:
         super().on_response_complete()
-        if not self.transport.is_closing():
-            self._arm_header_deadline()
+        self._headers_due = self.loop.time() + self.header_timeout_s  # the next request's
 
     def connection_lost(self, exc) -> None:
-        deadline = getattr(self, "_header_deadline", None)
-        if deadline is not None:
-            deadline.cancel()
+        timer = getattr(self, "_header_timer", None)
+        if timer is not None:
+            timer.cancel()
         super().connection_lost(exc)
 
-    def _arm_header_deadline(self) -> None:
-        self._headers_waiting = True
-        previous = getattr(self, "_header_deadline", None)
-        if previous is not None:
-            previous.cancel()
-        self._header_deadline = self.loop.call_later(self.header_timeout_s, self._headers_late)
-
     def _headers_late(self) -> None:
-        if self._headers_waiting and not self.transport.is_closing():
+        """One timer per connection: close when headers are late, else wait for the next due."""
+        if self.transport.is_closing():
+            return
+        due = self._headers_due
+        if due is not None and self.loop.time() >= due:
             self.transport.close()
+            return
+        self._header_timer = self.loop.call_at(
+            due if due is not None else self.loop.time() + self.header_timeout_s, self._headers_late)
 
 
 def guarded(header_timeout_s: float) -> type[GuardedProtocol]:

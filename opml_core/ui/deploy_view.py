@@ -24,6 +24,7 @@ from opml_core.deploy.options import INTEGER, TEXT
 from opml_core.deploy.snippets import curl_snippet, python_snippet
 from opml_core.registry import list_models, list_versions
 from opml_core.serve.keys import mask
+from opml_core.ui.access_view import page_link
 from opml_core.ui.feedback import reporting
 from opml_core.ui.progress import resume, run_with_progress
 from opml_core.ui.widgets import empty_state
@@ -142,7 +143,7 @@ def _connected(settings) -> bool:
     except ConfigError as exc:
         message = str(exc)
     st.info(message, icon=":material/cloud_off:")
-    st.page_link(SETTINGS_PAGE, label="Connect to Azure ML", icon=":material/arrow_forward:")
+    page_link(SETTINGS_PAGE, "Connect to Azure ML")
     return False
 
 
@@ -186,6 +187,9 @@ def _use_it(target, info: DeploymentInfo) -> None:
     shown = [f"{label}: {info.details[k]}" for k, label in links.items() if info.details.get(k)]
     if shown:
         st.caption(" · ".join(shown))
+    if info.details.get("docs") and target.keys(info.name).required:
+        st.caption("The OpenAPI docs need the key as well (curl -H \"Authorization: Bearer "
+                   "$OPML_KEY\" …/openapi.json), unless OPML_SERVE_OPEN_DOCS=true.")
 
 
 def _keys(target, info: DeploymentInfo, key: str) -> None:

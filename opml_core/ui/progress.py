@@ -14,6 +14,7 @@ shows its progress (``watch``) instead of an empty form.
 
 from __future__ import annotations
 
+import contextvars
 import threading
 import time
 from typing import Callable, Hashable
@@ -36,7 +37,8 @@ class Job:
         self.messages: list[str] = []
         self.outcome: dict = {}
         self.started = time.perf_counter()
-        self.thread = threading.Thread(target=self._run, args=(work, args, kwargs),
+        context = contextvars.copy_context()  # the signed-in actor goes along (opml_core.access)
+        self.thread = threading.Thread(target=context.run, args=(self._run, work, args, kwargs),
                                        name=f"opml: {label}", daemon=True)
         self.thread.start()
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from opml_core.datasets import BundledDataset
+from opml_core.ui.access_view import page_link
 
 
 def citation(dataset: BundledDataset) -> None:
@@ -26,7 +27,7 @@ def empty_state(message: str, page: str | None = None, link_label: str | None = 
     """A friendly 'nothing here yet' box with a link to the page that fills it."""
     st.info(message, icon=":material/info:")
     if page:
-        st.page_link(page, label=link_label or "Go there", icon=":material/arrow_forward:")
+        page_link(page, link_label or "Go there")
 
 
 def plot(figure, key: str | None = None) -> None:

@@ -45,3 +45,39 @@ def test_a_prepared_table_loads_back_with_its_card(spark, settings, prepared):
     assert loaded.card.target == "y"
     assert loaded.display("nr_employed") == "nr.employed"
     assert loaded.df.count() == prepared.training.rows
+
+
+def _staged(settings, name: str, text: str):
+    return stage_upload(settings.workspace, name, text.encode(), settings.max_upload_mb)
+
+
+def test_a_ragged_row_past_the_first_lines_refuses_the_upload_and_drops_nothing(spark, settings):
+    lines = ["age,job,y"] + [f"{20 + n % 50},admin.,no" for n in range(400)]
+    lines[350] = "44,admin.,no,surplus"
+    with pytest.raises(DataError, match=r"1 row\(s\) do not match the header \(3 columns\).*surplus"):
+        load_staged(spark, _staged(settings, "ragged.csv", "\n".join(lines) + "\n"))
+
+
+def test_true_false_columns_load_as_two_categories(spark, settings):
+    lines = ["age,member,y"] + [f"{20 + n % 50},{'true' if n % 3 else 'false'},no" for n in range(50)]
+    loaded = load_staged(spark, _staged(settings, "members.csv", "\n".join(lines) + "\n"))
+    assert dict(loaded.df.dtypes)["member"] == "string"
+    assert {r[0] for r in loaded.df.select("member").distinct().collect()} == {"true", "false"}
+
+
+def test_a_model_trained_on_a_true_false_column_trains_and_scores_json_booleans(spark, settings):
+    from opml_core.data import PrepareSpec, SplitSpec, prepare_tables
+    from opml_core.scoring.bundle import build_bundle
+    from opml_core.scoring.engines import load_scorer
+    from opml_core.train import TrainSpec, train_and_log
+
+    lines = ["age,member,y"] + [f"{20 + n % 50},{'true' if n % 3 else 'false'},{'yes' if n % 3 else 'no'}"
+                                for n in range(300)]
+    loaded = load_staged(spark, _staged(settings, "members.csv", "\n".join(lines) + "\n"))
+    prepare_tables(spark, settings.workspace, loaded, PrepareSpec(
+        "y", "yes", ["age", "member"], "members_train", "members_ops", SplitSpec("random", 0.2)))
+    trained = train_and_log(spark, settings, TrainSpec("members_train", "logistic_regression"))
+    build_bundle(settings, trained.model_name, trained.version, settings.home / "bundle")
+    scorer = load_scorer(settings.home / "bundle")
+    result = scorer.score_records([{"age": 30, "member": True}, {"age": 30, "member": "false"}])
+    assert result.labels == ["yes", "no"]
