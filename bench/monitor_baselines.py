@@ -26,10 +26,10 @@ evidently_s = time.perf_counter() - clock
 
 import nannyml as nml  # noqa: E402
 
-sample = current.groupby("day", sort=True).head(limit // 5)  # the first rows of each day
+sample = current.groupby("day", sort=True).head(limit // 5)  # the first rows of each day (as opml)
 clock = time.perf_counter()
 calculator = nml.DomainClassifierCalculator(feature_column_names=features,
-                                            chunk_period=None, chunk_number=5)
+                                            chunk_period=None, chunk_number=5, cv_folds_num=5)
 calculator.fit(reference)
 result = calculator.calculate(sample[features]).filter(period="analysis").to_df()
 nannyml_s = time.perf_counter() - clock

@@ -29,10 +29,10 @@ from opml_core.scoring.inputs import InputSchema
 
 MAX_KEPT_RESULTS = 100_000
 IN_ORDER, SAMPLED = "in order", "sampled"
-ROW_ORDERS = {IN_ORDER: "the operations rows in stored order (time order for a temporal split), "
-                        "starting again from the first once all are sent",
-              SAMPLED: "rows drawn at random across the whole operations table (seeded), each "
-                       "once before any repeats"}
+ROW_ORDERS = {IN_ORDER: "its rows in stored order (time order for a temporal split), starting "
+                        "again from the first once all are sent",
+              SAMPLED: "rows drawn at random across the whole table (seeded), each once before "
+                       "any repeats"}
 
 
 @dataclass(frozen=True)
@@ -228,7 +228,7 @@ def simulate_traffic(send: Sender, workspace: Workspace, deployment: str, table:
     last = (start + step * total).isoformat(timespec="seconds")
     return SimulationResult(total, sent_rows, failed, start.isoformat(timespec="seconds"), last,
                             time.perf_counter() - started, str(truth),
-                            f"Replayed {ROW_ORDERS[spec.order]} of {table}.")
+                            f"Replayed {table}: {ROW_ORDERS[spec.order]}.")
 
 
 def _cycle(workspace: Workspace, table: str, inputs: InputSchema) -> Iterator[tuple[int, dict]]:

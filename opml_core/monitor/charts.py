@@ -66,8 +66,9 @@ def drift_heatmap(result, method: str = "psi") -> go.Figure:
     scale = [[0, LEVEL_COLOURS["ok"]], [0.5, LEVEL_COLOURS["warn"]], [1, LEVEL_COLOURS["alert"]]]
     if not chosen.higher_is_worse:
         scale = [[0, LEVEL_COLOURS["alert"]], [0.5, LEVEL_COLOURS["warn"]], [1, LEVEL_COLOURS["ok"]]]
+    z, text, hover = z[::-1], text[::-1], hover[::-1]  # plotly draws the first row at the bottom
     fig = go.Figure(go.Heatmap(z=z, x=[_window_label(w, result.window_size) for w in windows],
-                               y=features, text=text, customdata=hover, colorscale=scale,
+                               y=features[::-1], text=text, customdata=hover, colorscale=scale,
                                xgap=1, ygap=1,
                                texttemplate="%{text}" if len(windows) <= TEXT_WINDOWS else None,
                                hovertemplate="%{y}, %{x}: %{customdata}<extra></extra>",
@@ -131,6 +132,7 @@ def performance_chart(performance, metric: str = "roc_auc") -> go.Figure:
     if reference is not None:
         fig.add_hline(y=reference, line_dash="dot", line_color="grey",
                       annotation_text=f"training {reference:.3f}")
+    fig.update_yaxes(rangemode="tozero", secondary_y=True, title_text="labelled rows")
     label = "ROC AUC" if metric == "roc_auc" else metric.title()
     fig.update_layout(title=f"{label} over time (× an estimate that failed its check)", **_LAYOUT)
     return fig
