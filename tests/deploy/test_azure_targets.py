@@ -147,31 +147,35 @@ def test_simulated_traffic_is_collected_from_azure_exactly_once(cloud, spark):
     simulation = simulate_traffic(send, settings.workspace, info.name, meta.operations_table, meta.inputs,
                                   SimulationSpec(days=2, requests_per_day=6, min_rows=1, max_rows=3))
     assert simulation.failed == 0
-    expected = _wait_for_usage(spark, settings, info.name, simulation.requests)
-    assert expected >= simulation.requests
-    assert collect_usage(spark, settings).requests == 0  # nothing twice
     import json
     from pathlib import Path
 
     ids = [json.loads(line)["request_id"] for line in Path(simulation.truth_file).read_text().splitlines()]
+    assert len(ids) == simulation.requests
+    assert _wait_for_usage(spark, settings, info.name, ids) == len(ids)
+    assert collect_usage(spark, settings).requests == 0  # nothing twice
     rows = read_usage_table(spark, settings, "model_inputs").where(
         f"deployment = '{info.name}'").where(F.col("request_id").isin(ids))
-    assert len(ids) == simulation.requests and rows.count() == simulation.rows
+    assert rows.count() == simulation.rows
 
 
-def _wait_for_usage(spark, settings, name, at_least) -> int:
-    """Collect until Azure's copy holds the requests (the collector sends in the background)."""
+def _wait_for_usage(spark, settings, name, ids: list[str]) -> int:
+    """Collect until Azure's copy holds these requests (the collector sends in the background);
+    return how many of them the table holds, each once."""
     import time
+
+    from pyspark.sql import functions as F
 
     from opml_core.monitor.context import read_usage_table
     from opml_core.usage import collect_usage
 
-    deadline, count = time.monotonic() + 30, 0
+    deadline, count = time.monotonic() + 60, 0
     while time.monotonic() < deadline:
         collect_usage(spark, settings)
         table = read_usage_table(spark, settings, "model_requests")
-        count = table.where(f"deployment = '{name}' and route = 'score'").count() if table else 0
-        if count >= at_least:
+        count = table.where(f"deployment = '{name}'").where(F.col("request_id").isin(ids)).count() \
+            if table else 0
+        if count >= len(ids):
             return count
         time.sleep(0.5)
     return count
