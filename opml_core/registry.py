@@ -60,7 +60,7 @@ class VersionInfo:
 
 
 def log_trained_model(settings: Settings, model, card, spec, params: dict, evaluation,
-                      example) -> LoggedModel:
+                      example, parity_rows=None) -> LoggedModel:
     """Log a trained pipeline's run (params, metrics, card, charts, model) and register it."""
     import mlflow
 
@@ -89,7 +89,7 @@ def log_trained_model(settings: Settings, model, card, spec, params: dict, evalu
             path = Path(tmp) / MODEL_DIR
             _save_spark_model(model, path, card, example)
             mlflow.log_artifacts(str(path), MODEL_DIR)
-            _compile(path, run.info.run_id)
+            _compile(path, run.info.run_id, model, parity_rows, card)
         version = _register(settings, name, run.info.run_id)
     return LoggedModel(run.info.run_id, name, version, f"models:/{name}/{version}")
 
@@ -109,15 +109,33 @@ def _save_spark_model(model, path: Path, card, example) -> None:
                             input_example=example, pip_requirements=pinned_requirements())
 
 
-def _compile(model_dir: Path, run_id: str) -> None:
-    """Build the Spark-free scorer now, so deploying this version never waits for it."""
-    from opml_core.scoring.bundle import compile_and_log
-    from opml_core.scoring.compile import UnsupportedStage
+def _compile(model_dir: Path, run_id: str, model=None, rows=None, card=None) -> None:
+    """Build the Spark-free scorer now, so deploying this version never waits for it, and check
+    it against Spark on training rows (``scoring/parity.py``); on any doubt, Spark it is."""
+    import mlflow
+
+    from opml_core.scoring import parity
+    from opml_core.scoring.bundle import log_compiled
+    from opml_core.scoring.compile import UnsupportedStage, compile_spark_model
 
     try:
-        compile_and_log(model_dir, run_id)
+        compiled = compile_spark_model(model_dir / "sparkml")
     except UnsupportedStage:
-        pass  # deployments of this version score through Spark and say so
+        return  # deployments of this version score through Spark and say so
+    except Exception as exc:  # a pipeline the compiler misreads: never abort registration
+        mlflow.set_tags({parity.SCORER_TAG: "spark", parity.NOTE_TAG: (
+            f"The fast scorer could not read this pipeline ({type(exc).__name__}: "
+            f"{str(exc)[:120]}), so it scores through Spark: exact, but slower.")})
+        return
+    if model is not None and rows is not None and card is not None:
+        diff = parity.max_difference(model, compiled, rows, card.features, card.numeric)
+        mlflow.log_metric(parity.DIFF_METRIC, diff)
+        if diff > parity.TOLERANCE:
+            mlflow.set_tags({parity.SCORER_TAG: "spark", parity.NOTE_TAG: (
+                f"The fast scorer differed from Spark by up to {diff:.1e} on this model's "
+                "training rows, so it scores through Spark: exact, but slower.")})
+            return
+    log_compiled(compiled, run_id)
 
 
 def _register(settings: Settings, name: str, run_id: str) -> str:

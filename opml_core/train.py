@@ -108,7 +108,7 @@ def train_and_log(spark, settings: Settings, spec: TrainSpec,
     if spec.balance_classes:
         params["balance_classes"] = True
     logged = log_trained_model(settings, model, card.with_features(features), spec, params,
-                               evaluation, example)
+                               evaluation, example, parity_rows=train.select(*features))
     timings["log_register_s"] = time.perf_counter() - clock
     for frame in (train, test, predictions):
         frame.unpersist()

@@ -32,15 +32,20 @@ _NUMERIC_TYPES = {"double", "float", "long", "integer"}
 
 def compile_and_log(model_dir: Path, run_id: str | None) -> CompiledPipeline:
     """Compile a Spark MLflow model folder and keep the result as an artifact of its run."""
+    compiled = compile_spark_model(model_dir / "sparkml")
+    log_compiled(compiled, run_id)
+    return compiled
+
+
+def log_compiled(compiled: CompiledPipeline, run_id: str | None) -> None:
+    """Keep a compiled form as ``scorer/compiled.npz`` of its run."""
     import mlflow
 
-    compiled = compile_spark_model(model_dir / "sparkml")
     if run_id:
         with tempfile.TemporaryDirectory() as tmp:
             path = Path(tmp) / COMPILED_FILE
             compiled.save(path)
             mlflow.MlflowClient().log_artifact(run_id, str(path), "scorer")
-    return compiled
 
 
 def resolve_version(settings: Settings, name: str, ref: str):
@@ -104,6 +109,9 @@ def cached_bundle(settings: Settings, name: str, ref: str) -> Path:
 def _choose_engine(model, local: Path, run_id: str | None):
     if "spark" not in model.flavors:
         return "pyfunc", PYFUNC_NOTE, None
+    refused = _refused_compiled(run_id)
+    if refused:  # parity checked at registration and failed, or the compiler could not read it
+        return "spark", refused, None
     cached = _cached_compiled(run_id)
     if cached is not None:
         return "compiled", None, cached
@@ -111,6 +119,24 @@ def _choose_engine(model, local: Path, run_id: str | None):
         return "compiled", None, compile_and_log(local, run_id)
     except UnsupportedStage as exc:
         return "spark", SPARK_NOTE.format(stage=exc), None
+    except Exception as exc:  # never a failed deployment for a pipeline Spark itself can score
+        return "spark", (f"The fast scorer could not read this pipeline ({type(exc).__name__}), "
+                         "so it scores through Spark: exact, but slower."), None
+
+
+def _refused_compiled(run_id: str | None) -> str | None:
+    """The note of a version marked at registration to score through Spark, if it is."""
+    import mlflow
+
+    from opml_core.scoring.parity import NOTE_TAG, SCORER_TAG
+
+    if not run_id:
+        return None
+    try:
+        tags = mlflow.MlflowClient().get_run(run_id).data.tags
+    except Exception:
+        return None
+    return tags.get(NOTE_TAG, SPARK_NOTE.format(stage="?")) if tags.get(SCORER_TAG) == "spark" else None
 
 
 def _cached_compiled(run_id: str | None) -> CompiledPipeline | None:
@@ -159,5 +185,7 @@ def _metrics(run_id: str | None) -> dict:
         return {}
     from opml_core.registry import HEADLINE_METRICS
 
+    from opml_core.scoring.parity import DIFF_METRIC
+
     metrics = mlflow.MlflowClient().get_run(run_id).data.metrics
-    return {k: v for k, v in metrics.items() if k in HEADLINE_METRICS}
+    return {k: v for k, v in metrics.items() if k in HEADLINE_METRICS or k == DIFF_METRIC}

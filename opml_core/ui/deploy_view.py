@@ -147,6 +147,19 @@ def _connected(settings) -> bool:
     return False
 
 
+def _parity_caption(target, info: DeploymentInfo) -> None:
+    """How closely the fast scorer matched Spark on this version's training rows."""
+    from opml_core.scoring.parity import DIFF_METRIC, SAMPLE_ROWS
+
+    try:
+        diff = target.model_info(info.name).metrics.get(DIFF_METRIC)
+    except Exception:
+        return
+    if diff is not None:
+        st.caption(f"The fast scorer matched Spark to within {diff:.0e} on up to {SAMPLE_ROWS:,} "
+                   "of this version's training rows (checked when it was registered).")
+
+
 def deployment_card(settings, info: DeploymentInfo) -> None:
     target = get_target(info.target, settings)
     key = f"deploy.{info.name}"
@@ -157,6 +170,8 @@ def deployment_card(settings, info: DeploymentInfo) -> None:
                    + f" · {info.engine} scorer · {target.title} · updated {info.updated}")
         if info.note:
             st.info(info.note, icon=":material/info:")
+        if info.engine == "compiled":
+            _parity_caption(target, info)
         st.code(info.scoring_uri or "(no scoring address yet)", language="text")
         if target.can_stop and info.status in (STOPPED, FAILED):
             if st.button("Start", key=f"{key}.start", type="primary"):

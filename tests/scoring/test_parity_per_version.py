@@ -1,0 +1,47 @@
+"""Each trained version's compiled scorer is checked against Spark when it is registered."""
+
+import mlflow
+import pytest
+
+from opml_core.registry import list_versions
+from opml_core.scoring.bundle import build_bundle
+from opml_core.scoring.parity import DIFF_METRIC, NOTE_TAG, SCORER_TAG, TOLERANCE
+
+
+def test_a_trained_version_keeps_its_measured_difference_and_serves_compiled(trained_settings, tmp_path):
+    run_id = next(v.run_id for v in list_versions(trained_settings) if v.version == "1")
+    diff = mlflow.MlflowClient().get_run(run_id).data.metrics[DIFF_METRIC]
+    assert 0 <= diff <= TOLERANCE
+    meta = build_bundle(trained_settings, "opml-model", "1", tmp_path / "bundle")
+    assert meta.engine == "compiled" and meta.metrics[DIFF_METRIC] == diff
+
+
+def test_a_version_marked_at_registration_scores_through_spark_with_the_reason(trained_settings,
+                                                                              tmp_path):
+    client = mlflow.MlflowClient()
+    run_id = next(v.run_id for v in list_versions(trained_settings) if v.version == "1")
+    note = "The fast scorer differed from Spark by up to 3.0e-06 on this model's training rows."
+    client.set_tag(run_id, SCORER_TAG, "spark")
+    client.set_tag(run_id, NOTE_TAG, note)
+    try:
+        meta = build_bundle(trained_settings, "opml-model", "1", tmp_path / "bundle")
+        assert (meta.engine, meta.note) == ("spark", note)
+    finally:
+        client.delete_tag(run_id, SCORER_TAG)
+        client.delete_tag(run_id, NOTE_TAG)
+
+
+def test_a_compiler_failure_never_aborts_registration(spark, settings, prepared, monkeypatch):
+    from opml_core.scoring import compile as compiler
+    from opml_core.train import TrainSpec, train_and_log
+
+    def broken(path):
+        raise KeyError("labelsArray")  # a pipeline the compiler misreads
+
+    monkeypatch.setattr(compiler, "compile_spark_model", broken)
+    result = train_and_log(spark, settings, TrainSpec("bank_train", params={"numTrees": 5, "maxDepth": 3}))
+    tags = mlflow.MlflowClient().get_run(result.run_id).data.tags
+    assert result.version == "1" and tags[SCORER_TAG] == "spark"
+    assert "could not read this pipeline (KeyError" in tags[NOTE_TAG]
+    with pytest.raises(Exception):
+        mlflow.artifacts.download_artifacts(run_id=result.run_id, artifact_path="scorer/compiled.npz")
