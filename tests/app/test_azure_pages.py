@@ -41,7 +41,7 @@ def test_azure_targets_ask_for_a_workspace_first_and_deploy_is_disabled(workspac
 def test_settings_take_a_config_json_and_test_the_connection(workspace, in_workspace, fake_azure):
     in_workspace(workspace)
     at = open_page("settings")
-    assert not at.exception and "(not set)" in at.dataframe[1].value.to_string()
+    assert not at.exception and any("(not set)" in table.value.to_string() for table in at.dataframe)
     from opml_core.azure.connection import save_config
 
     save_config(workspace, json.dumps({"subscription_id": AZURE_WORKSPACE["azure_subscription_id"],
