@@ -52,7 +52,7 @@ def one_client(settings, meta, send, key: str) -> None:
                 ranged = column.minimum is not None and column.maximum is not None
                 help_text = f"Training range {column.minimum:g} to {column.maximum:g}" if ranged else None
                 start = value if value is not None else column.imputed or 0
-                typed = cell.text_input(column.display, f"{float(start):g}", help=help_text,
+                typed = cell.text_input(column.display, f"{float(start):.12g}", help=help_text,
                                         key=widget_key, placeholder="empty = missing")
                 number, problem, caution = check_number(typed, column)
                 row[column.display] = number
