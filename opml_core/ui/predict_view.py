@@ -89,8 +89,8 @@ def one_client(settings, meta, send, key: str) -> None:
                 plot(charts.explanation_waterfall(prediction["explanation"], meta.positive_class),
                      key=f"{key}.why")
                 st.caption(explanation_caption(prediction["explanation"], meta.positive_class))
-            for warning in sent.warnings:
-                if warning not in cautions:
+            for warning in sent.warnings:  # the form already said which numbers are outside
+                if not (cautions and "outside the training range" in warning):
                     st.warning(warning, icon=":material/warning:")
         with st.expander("Request and response"):
             body = {"data": [row], **({"explain": True} if explain else {})}
