@@ -32,8 +32,8 @@ from opml_core.scoring.engines import BUNDLE_META, BundleMeta
 ENTRY_DIR = Path(__file__).resolve().parent / "entry"
 CORE_DIR = Path(opml_core.__file__).resolve().parent
 RUNTIME = ("__init__.py", "errors.py", "files.py", "scoring/__init__.py", "scoring/engines.py",
-           "scoring/compiled.py", "scoring/inputs.py", "scoring/payloads.py", "serve/__init__.py",
-           "serve/handler.py", "serve/printed.py", "serve/keys.py")
+           "scoring/compiled.py", "scoring/walk.py", "scoring/inputs.py", "scoring/payloads.py",
+           "serve/__init__.py", "serve/handler.py", "serve/printed.py", "serve/keys.py")
 CODE, MODEL = "code", "model"
 ENTRY_SCRIPT = "score.py"
 REQUIREMENTS = "requirements.txt"

@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from opml_core.errors import ScoringError
+from opml_core.scoring.walk import TreeWalk
 
 FORMAT_VERSION = 1
 
@@ -74,7 +75,7 @@ class CompiledPipeline:
     def __post_init__(self):
         self._plan = _Plan(self.blocks)
         if isinstance(self.model, Ensemble):
-            self._walk = _Walk(self.model, self.blocks)
+            self._walk = TreeWalk(self.model, self.blocks)
 
     @property
     def columns(self) -> list[str]:
@@ -241,90 +242,3 @@ class _Plan:
                 levels = ", ".join(map(repr, self.strict[name][:8]))
                 raise ScoringError(f"{name!r} has a value this model was not trained on (and it "
                                    f"has no place for new values); use one of {levels}.")
-
-
-class _Walk:
-    """Trees rearranged for walking: binary category splits become thresholds, leaves loop."""
-
-    def __init__(self, model: Ensemble, blocks: list[Block]):
-        binary = np.zeros(max((b.offset + b.size for b in blocks), default=0) + 1, dtype=bool)
-        for b in blocks:
-            if b.kind == "onehot":
-                binary[b.offset:b.offset + b.size] = True
-        n = len(model.left)
-        leaf = model.left < 0
-        left, right = model.left.copy(), model.right.copy()
-        threshold = model.threshold.astype(float).copy()
-        mask = model.left_mask
-        only_zero_left = model.categorical & (mask == 1)
-        only_one_left = model.categorical & (mask == 2) & binary[model.feature]
-        threshold[only_zero_left | only_one_left] = 0.5
-        left[only_one_left], right[only_one_left] = model.right[only_one_left], model.left[only_one_left]
-        self.general = model.categorical & ~only_zero_left & ~only_one_left
-        self.has_general = bool(self.general.any())
-        index = np.arange(n)
-        left[leaf], right[leaf], threshold[leaf] = index[leaf], index[leaf], np.inf
-        self.feature = np.where(leaf, 0, model.feature)
-        self.threshold = threshold
-        self.children = np.stack([right, left], axis=1)  # [node, went_left]
-        self.flat_children = self.children.ravel()
-        self.mask = mask
-        self.roots = model.roots
-        self.depth = model.depth
-        self.kind, self.weights = model.kind, model.weights
-        self.value0, self.value1 = model.value0, model.value1
-
-    def leaves(self, matrix: np.ndarray) -> np.ndarray:
-        rows, width = matrix.shape
-        if rows == 1 and not self.has_general:
-            return self._leaves_one(matrix[0])[None, :]
-        flat = matrix.ravel()
-        base = (np.arange(rows) * width)[:, None]
-        node = np.broadcast_to(self.roots, (rows, len(self.roots)))
-        general = self.has_general
-        for _ in range(self.depth):
-            value = flat.take(base + self.feature.take(node))
-            go_left = value <= self.threshold.take(node)
-            if general:
-                go_left = self._categorical(node, value, go_left)
-            node = self.children[node, go_left.view(np.int8)]
-        return node
-
-    def contributions(self, matrix: np.ndarray) -> tuple[float, str, np.ndarray]:
-        """Baseline, scale and per-slot path contributions (see ``CompiledPipeline.explain``)."""
-        rows, width = matrix.shape
-        if self.kind == "forest":  # Spark averages the trees' class shares
-            values, scale = self.value1, "probability"
-            weights = np.full(len(self.roots), 1.0 / len(self.roots))
-        else:  # P = 1 / (1 + exp(-2·margin)): log-odds = 2 × the weighted sum of leaf values
-            values, weights, scale = self.value0, 2.0 * self.weights, "log-odds"
-        flat = matrix.ravel()
-        base = (np.arange(rows) * width)[:, None]
-        node = np.broadcast_to(self.roots, (rows, len(self.roots)))
-        slots = np.zeros((rows, width))
-        row_of = np.broadcast_to(np.arange(rows)[:, None], node.shape)
-        for _ in range(self.depth):
-            value = flat.take(base + self.feature.take(node))
-            go_left = value <= self.threshold.take(node)
-            if self.has_general:
-                go_left = self._categorical(node, value, go_left)
-            child = self.children[node, go_left.view(np.int8)]
-            np.add.at(slots, (row_of, self.feature.take(node)),
-                      (values.take(child) - values.take(node)) * weights)
-            node = child
-        return float(values[self.roots] @ weights), scale, slots
-
-    def _leaves_one(self, row: np.ndarray) -> np.ndarray:
-        """One row: the same walk on flat arrays (fewer, smaller numpy calls)."""
-        node, feature, threshold, children = self.roots, self.feature, self.threshold, self.flat_children
-        for _ in range(self.depth):
-            went_left = row.take(feature.take(node)) <= threshold.take(node)
-            node = children.take(node * 2 + went_left)
-        return node
-
-    def _categorical(self, node, value, go_left):
-        special = self.general.take(node)
-        missing = np.isnan(value)
-        category = np.where(missing, 0, value).astype(np.int64).clip(0, 63).astype(np.uint64)
-        in_set = ((self.mask.take(node) >> category) & np.uint64(1)) == 1
-        return np.where(special, in_set & ~missing, go_left)

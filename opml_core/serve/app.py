@@ -7,18 +7,17 @@ does, so its ``ScoringServerClient`` works unchanged; ``GET /metadata`` describe
 ``/docs`` and ``/openapi.json`` need the key too unless the deployment opens them. Bad input is
 a 4xx naming the column and problem; the server keeps serving.
 
-The scoring routes are served by ``FastPath``, a thin ASGI layer in front of FastAPI that checks
-the key and the declared size from the headers *before* reading a byte of the body (a stranger's
-request costs no memory and is answered at once, with the connection closed), reads the body
-within a deadline, then scores a small request on the event loop (the one-row fast path) and
-anything larger in the worker pool (``serve/pool.py``), answering 503 with ``Retry-After``
-when that is full. Requests refused for want of a key are counted; only the first few each
-minute are written to the usage log, the next one written says how many were not.
+The scoring routes are served by ``FastPath`` (``serve/fastpath.py``), a thin ASGI layer in front
+of FastAPI that checks the key and the declared size from the headers *before* reading a byte of
+the body (a stranger's request costs no memory and is answered at once, with the connection
+closed), reads the body within a deadline, then scores a small request on the event loop (the
+one-row fast path) and anything larger in the worker pool (``serve/pool.py``), answering 503
+with ``Retry-After`` when that is full. Requests refused for want of a key are counted; only the
+first few each minute are written to the usage log, the next one written says how many were not.
 """
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 import json
 import logging
@@ -31,19 +30,15 @@ from fastapi import FastAPI, Request, Response
 
 from opml_core.scoring.engines import load_scorer
 from opml_core.scoring.payloads import response_body
-from opml_core.serve.handler import (EXPLAIN_HEADER, MODEL_FAULT, TOO_BIG, UNAUTHORIZED, answer,
-                                    explain_query, too_big)
+from opml_core.serve.fastpath import JSON_TYPE, FastPath, read_body
+from opml_core.serve.handler import EXPLAIN_HEADER, TOO_BIG, UNAUTHORIZED, answer, too_big
 from opml_core.serve.keys import KeyWatcher
 from opml_core.serve.openapi import describe_routes
 from opml_core.serve.usage_log import UsageLog
 
 SERVER_FILE = "server.json"
 BUNDLE_DIR = "bundle"
-JSON_TYPE = "application/json"
-SCORING_ROUTES = {"/score": "score", "/invocations": "invocations"}
-DOC_ROUTES = ("/docs", "/openapi.json", "/docs/oauth2-redirect", "/redoc")
 KEYLESS_RECORDED_PER_MINUTE = 10
-BUSY = "Every scoring worker is busy and the queue is full; retry after a second."
 NOT_RECORDED = "The endpoint could not write this request to its usage log; see the deployment log."
 log = logging.getLogger("opml.serve")
 
@@ -154,95 +149,6 @@ class Endpoint:
 
     def authorized(self, header: str | None) -> bool:
         return self.keys.keys.accepts(header)
-
-
-class FastPath:
-    """ASGI: scoring POSTs go straight to the endpoint; docs need the key; the rest to FastAPI."""
-
-    def __init__(self, app, endpoint: Endpoint, pool=None):
-        self.app, self.endpoint, self.pool = app, endpoint, pool
-
-    async def __call__(self, scope, receive, send):
-        if scope["type"] != "http":
-            return await self.app(scope, receive, send)
-        path = scope.get("path")
-        route = SCORING_ROUTES.get(path)
-        if route is None or scope["method"] != "POST":
-            if path in DOC_ROUTES and not self.endpoint.config.open_docs and \
-                    not self.endpoint.authorized(_header(scope, b"authorization")):
-                return await _send(send, 401, response_body({"error": UNAUTHORIZED}), None, close=True)
-            return await self.app(scope, receive, send)
-        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
-        asked = explain_query(scope.get("query_string", b"").decode("latin-1"))
-        if asked is not None:
-            headers[EXPLAIN_HEADER] = asked
-        declared = headers.get("content-length", "")
-        refused = self.endpoint.before_body(headers, int(declared) if declared.isdigit() else None)
-        if refused:
-            return await _send(send, *self.endpoint.refuse(route, headers, refused), close=True)
-        try:
-            async with asyncio.timeout(self.endpoint.config.body_timeout_s):
-                body, size = await read_body(receive, self.endpoint.limit)
-        except TimeoutError:
-            late = (408, f"The body did not arrive within {self.endpoint.config.body_timeout_s:g} s; "
-                         "send it whole and promptly.")
-            return await _send(send, *self.endpoint.refuse(route, headers, late), close=True)
-        if body is None:
-            return  # the client went away: nothing to answer
-        if size > self.endpoint.limit:
-            refused = (TOO_BIG, too_big(size, self.endpoint.config.max_payload_mb))
-            return await _send(send, *self.endpoint.refuse(route, headers, refused), close=True)
-        await _send(send, *await self._score(route, headers, body))
-
-    async def _score(self, route, headers, body) -> tuple[int, bytes, str]:
-        inline = self.endpoint.meta.engine == "compiled" and len(body) <= self.endpoint.config.inline_bytes
-        if self.pool is None or inline:
-            return self.endpoint.score(route, headers, body)
-        from opml_core.serve.pool import PoolFull
-
-        try:
-            return await self.pool.run(route, headers, body)
-        except PoolFull:
-            status, payload, request_id = self.endpoint.refuse(route, headers, (503, BUSY))
-            return status, payload, request_id, {b"retry-after": b"1"}
-        except Exception:
-            log.exception("a scoring worker failed")
-            return self.endpoint.refuse(route, headers, (500, MODEL_FAULT))
-
-
-async def _send(send, status: int, payload: bytes, request_id: str | None,
-                extra: dict | None = None, close: bool = False) -> None:
-    headers = [(b"content-type", b"application/json"), (b"content-length", str(len(payload)).encode())]
-    if request_id:
-        headers.append((b"x-request-id", request_id.encode()))
-    headers += list((extra or {}).items())
-    if close:  # the body was not read: end the connection rather than drain it
-        headers.append((b"connection", b"close"))
-    await send({"type": "http.response.start", "status": status, "headers": headers})
-    await send({"type": "http.response.body", "body": payload})
-
-
-def _header(scope, name: bytes) -> str | None:
-    for key, value in scope["headers"]:
-        if key.lower() == name:
-            return value.decode("latin-1")
-    return None
-
-
-async def read_body(receive, limit: int) -> tuple[bytes | None, int]:
-    """The body and its size; past ``limit`` bytes the rest is counted but not kept. None when
-    the client disconnected before sending it all."""
-    chunks, size = [], 0
-    while True:
-        message = await receive()
-        if message["type"] == "http.disconnect":
-            return None, size
-        chunk = message.get("body", b"")
-        size += len(chunk)
-        if size <= limit:
-            chunks.append(chunk)
-        if not message.get("more_body"):
-            return (b"".join(chunks) if size <= limit else b""), size
 
 
 def create_app(folder: Path, endpoint: Endpoint | None = None) -> FastAPI:

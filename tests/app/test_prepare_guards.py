@@ -5,12 +5,18 @@ from tests.app.conftest import open_page, texts
 from tests.fixtures.loans import loans_csv
 
 
-def test_an_unseen_upload_starts_without_its_leaky_id_and_constant_columns(spark, settings):
+def loans_loaded():
+    """The Prepare page with the unseen loans upload loaded and its target chosen."""
     at = open_page("prepare")
     at.radio(key="prepare.kind").set_value("upload").run()
     at.file_uploader(key="prepare.upload").upload("loans.csv", loans_csv()).run()
     at.button(key="prepare.load").click().run()
     at.selectbox(key="prepare.target").set_value("approved").run()
+    return at
+
+
+def test_an_unseen_upload_starts_without_its_leaky_id_and_constant_columns(spark, settings):
+    at = loans_loaded()
     assert not at.exception and not at.error
     chosen = at.multiselect(key="prepare.features").value
     for column in ("approved_amount", "call_duration", "applicant_id", "country"):
@@ -28,11 +34,7 @@ def test_an_unseen_upload_starts_without_its_leaky_id_and_constant_columns(spark
 
 
 def test_a_leaky_column_added_back_says_so_and_a_code_can_be_kept_as_a_number(spark, settings):
-    at = open_page("prepare")
-    at.radio(key="prepare.kind").set_value("upload").run()
-    at.file_uploader(key="prepare.upload").upload("loans.csv", loans_csv()).run()
-    at.button(key="prepare.load").click().run()
-    at.selectbox(key="prepare.target").set_value("approved").run()
+    at = loans_loaded()
     features = at.multiselect(key="prepare.features")
     features.set_value([*features.value, "approved_amount"]).run()
     assert "**approved_amount**: on its own" in texts(at.markdown)
