@@ -16,7 +16,7 @@ Numeric bins (``numeric_edges``) are the reference deciles, plus a bin of its ow
 holding more than a bin's share of the reference (99.5% of ``pdays`` is 999: deciles alone put
 every edge there and PSI cannot see the other values grow), plus bins beyond the training range
 whose widths grow geometrically with the distance from it. PSI smooths every share with a
-pseudo-count (``PSEUDO_COUNT`` rows in a bin inside the training range, shrinking by
+pseudo-count (``bins.PSEUDO_COUNT`` rows in a bin inside the training range, shrinking by
 ``TAIL_GROWTH`` for each step further outside it) instead of flooring zero shares, so PSI keeps
 growing with how far a window moved: all values at −1e6 drift more than all at 50.
 
@@ -37,11 +37,9 @@ import numpy as np
 from scipy import stats as _distributions
 
 from opml_core.errors import MonitorError
+from opml_core.monitor.bins import (Bins, categorical_bins, numeric_bins, numeric_edges,  # noqa: F401
+                                     quantile_edges, reference_std)  # the edges are part of this API
 
-PSEUDO_COUNT = 0.5  # rows added to each bin of both samples in PSI, so the logarithm stays finite
-TAIL_GROWTH = 1.5  # each bin beyond the training range is this much wider than the previous one
-TAIL_START = 0.1  # ... the first reaching this many training standard deviations past it
-MAX_TAIL_BINS = 80  # beyond ~1e13 standard deviations, one last bin
 DEFAULT_FEATURE = "this feature"
 
 
@@ -121,63 +119,18 @@ def categorical_counts(reference_values, current_values, training_levels=None,
                              _count_in(categories, np.array(current, dtype=str)), known, feature)
 
 
-def quantile_edges(counts: NumericCounts, bins: int = 10) -> np.ndarray:
-    """The distinct reference deciles (for ``bins`` = 10): quantiles at shares k/bins, k = 1..bins-1.
-
-    Quantile k is the reference value at 0-based position ``floor(k * (n - 1) / bins)`` of the
-    sorted expanded reference sample of n values: numpy's ``method="lower"``, but in integer
-    arithmetic (numpy's float ``q * (n - 1)`` can land just below an integer, e.g. 0.7 * 90,
-    and pick the value before). Equal edges are kept once.
-    """
-    if bins < 1:
-        raise ValueError("bins must be at least 1")
-    n = int(counts.reference.sum())
-    positions = np.array([k * (n - 1) // bins for k in range(1, bins)], dtype=np.int64)
-    index = np.searchsorted(np.cumsum(counts.reference), positions, side="right")
-    return np.unique(counts.values[index])
-
-
-def numeric_edges(counts: NumericCounts, bins: int = 10) -> tuple[np.ndarray, np.ndarray]:
-    """PSI bin edges and each bin's pseudo-count: (edges, pseudo-counts, one per bin).
-
-    Bins are closed on the right: (-inf, e1], (e1, e2], ..., (e_last, +inf). Edges are the
-    ``quantile_edges``; each value holding more than 1/bins of the reference gets a bin of its own
-    (an edge just below it and one at it); the training minimum and maximum are edges, and beyond
-    them bins start TAIL_START training standard deviations out and grow TAIL_GROWTH times wider
-    each, as far as the window reaches. Bins inside the training range get PSEUDO_COUNT;
-    the k-th bin outside it PSEUDO_COUNT / TAIL_GROWTH**(k + 1).
-    """
-    seen = counts.values[counts.reference > 0]
-    low, high = float(seen[0]), float(seen[-1])
-    dominant = counts.values[counts.reference > counts.reference.sum() / bins]
-    inner = [quantile_edges(counts, bins), dominant, np.nextafter(dominant, -np.inf),
-             [np.nextafter(low, -np.inf), high]]
-    scale = _std(counts) or max(abs(high - low), abs(high), 1.0)
-    steps = TAIL_START * scale * TAIL_GROWTH ** np.arange(MAX_TAIL_BINS)
-    reach_low, reach_high = low - float(counts.values[0]), float(counts.values[-1]) - high
-    below = np.nextafter(low, -np.inf) - steps[:_steps_to(reach_low, steps)]
-    above = high + steps[:_steps_to(reach_high, steps)]
-    edges = np.unique(np.concatenate([*map(np.asarray, inner), below, above]).astype(float))
-    distance = np.zeros(len(edges) + 1)  # bins beyond the training range: 1, 2, ... steps out
-    lower_tail = np.searchsorted(edges, np.nextafter(low, -np.inf), side="left")
-    distance[:lower_tail + 1] = np.arange(lower_tail + 1, 0, -1)
-    upper_tail = np.searchsorted(edges, high, side="left") + 1
-    distance[upper_tail:] = np.arange(1, len(distance) - upper_tail + 1)
-    return edges, PSEUDO_COUNT / TAIL_GROWTH ** distance
-
-
 def psi_numeric(counts: NumericCounts, bins: int = 10) -> float:
     """Population Stability Index on ``numeric_edges`` bins: sum (q - p) ln(q / p).
 
     p and q are the reference and window shares after adding each bin's pseudo-count to both
     samples' counts; bins empty in both samples are left out.
     """
-    return _psi(_numeric_bins(counts, bins))
+    return _psi(numeric_bins(counts, bins))
 
 
 def psi_categorical(counts: CategoricalCounts) -> float:
     """Population Stability Index with each category as a bin (PSEUDO_COUNT added to each)."""
-    return _psi(_categorical_bins(counts))
+    return _psi(categorical_bins(counts))
 
 
 def ks_test(counts: NumericCounts) -> StatResult:
@@ -202,7 +155,7 @@ def wasserstein_normalised(counts: NumericCounts) -> float:
     """
     ref_cdf, cur_cdf = _cdfs(counts)
     distance = float(np.sum(np.abs(ref_cdf - cur_cdf)[:-1] * np.diff(counts.values)))
-    std = _std(counts)
+    std = reference_std(counts)
     return distance / std if std > 0 else distance
 
 
@@ -239,8 +192,8 @@ def unseen_share(counts: CategoricalCounts) -> float:
 def shares(counts: NumericCounts | CategoricalCounts, bins: int = 10) -> Shares:
     """Labels and reference/current shares of the PSI bins (numeric; bins empty in both samples
     left out) or the categories."""
-    found = _numeric_bins(counts, bins) if isinstance(counts, NumericCounts) \
-        else _categorical_bins(counts)
+    found = numeric_bins(counts, bins) if isinstance(counts, NumericCounts) \
+        else categorical_bins(counts)
     return Shares(found.labels, found.reference / found.reference.sum(),
                   found.current / found.current.sum())
 
@@ -281,51 +234,7 @@ def _cdfs(counts: NumericCounts) -> tuple[np.ndarray, np.ndarray]:
             np.cumsum(counts.current) / counts.current.sum())
 
 
-@dataclass(frozen=True)
-class _Bins:
-    labels: list[str]
-    reference: np.ndarray  # counts
-    current: np.ndarray
-    pseudo: np.ndarray  # pseudo-counts PSI adds to both
-
-
-def _numeric_bins(counts: NumericCounts, bins: int) -> _Bins:
-    edges, pseudo = numeric_edges(counts, bins)
-    bin_of_value = np.searchsorted(edges, counts.values, side="left")
-    size = len(edges) + 1
-    reference = np.bincount(bin_of_value, weights=counts.reference, minlength=size)
-    current = np.bincount(bin_of_value, weights=counts.current, minlength=size)
-    used = (reference > 0) | (current > 0)
-    labels = []
-    for b in np.flatnonzero(used):
-        inside = counts.values[bin_of_value == b]
-        labels.append(_range_label(inside[0], inside[-1]))
-    return _Bins(labels, reference[used], current[used], pseudo[used])
-
-
-def _categorical_bins(counts: CategoricalCounts) -> _Bins:
-    return _Bins(counts.categories, counts.reference, counts.current,
-                 np.full(len(counts.categories), PSEUDO_COUNT))
-
-
-def _std(counts: NumericCounts) -> float:
-    weights = counts.reference / counts.reference.sum()
-    mean = np.sum(weights * counts.values)
-    return math.sqrt(float(np.sum(weights * (counts.values - mean) ** 2)))
-
-
-def _steps_to(reach: float, steps: np.ndarray) -> int:
-    """How many tail edges are needed for bins to reach ``reach`` past the training range."""
-    if reach <= 0:
-        return 0
-    return min(int(np.searchsorted(steps, reach, side="left")) + 1, len(steps))
-
-
-def _range_label(low: float, high: float) -> str:
-    return f"{low:g}" if low == high else f"{low:g} – {high:g}"
-
-
-def _psi(found: _Bins) -> float:
+def _psi(found: Bins) -> float:
     reference = (found.reference + found.pseudo) / (found.reference.sum() + found.pseudo.sum())
     current = (found.current + found.pseudo) / (found.current.sum() + found.pseudo.sum())
     return float(np.sum((current - reference) * np.log(current / reference)))
