@@ -109,3 +109,34 @@ def test_a_column_keeps_the_type_it_was_first_collected_with(spark, logged):
     inputs = read_usage_table(spark, logged, usage.INPUTS)
     assert dict(inputs.dtypes)["age"] == "double"
     assert inputs.where("request_id = 'typed-1'").first()["age"] is None
+
+
+def test_rows_read_as_structs_equal_rows_read_as_maps_and_extra_fields_are_kept(spark, logged):
+    from opml_core.scoring.bundle import cached_bundle
+    from opml_core.scoring.engines import load_scorer
+    from opml_core.scoring.payloads import score_body
+    from opml_core.serve.handler import answer
+    from opml_core.serve.usage_log import UsageLog
+
+    scorer = load_scorer(cached_bundle(logged, "opml-model", "1"))
+    rows = [{c.display: (c.levels[n % len(c.levels)] if c.levels else 1.5 + n)
+             for c in scorer.meta.inputs.columns} for n in range(3)]
+    log = UsageLog(logged.workspace.usage, "marked")
+    log.describe(scorer.meta)
+    plain = answer(scorer, "score", {}, score_body(rows), deployment="marked", max_rows=10).record
+    tagged = answer(scorer, "score", {}, score_body([{**rows[0], "client_id": "c-7"}]),
+                    deployment="marked", max_rows=10).record
+    assert plain["extra_fields"] is False and tagged["extra_fields"] is True
+    unmarked = {k: v for k, v in plain.items() if k != "extra_fields"}  # as older endpoints wrote
+    for record, request_id in ((plain, "plain"), (tagged, "tagged"), (unmarked, "unmarked")):
+        log.write({**record, "request_id": request_id})
+    log.close()
+    collect_usage(spark, logged)
+    inputs = read_usage_table(spark, logged, usage.INPUTS).where("deployment = 'marked'")
+    by_id = {}
+    for row in inputs.orderBy("request_id", "row_index").collect():
+        by_id.setdefault(row["request_id"], []).append(row.asDict())
+    strip = [{k: v for k, v in r.items() if k != "request_id"} for r in by_id["plain"]]
+    assert strip == [{k: v for k, v in r.items() if k != "request_id"} for r in by_id["unmarked"]]
+    assert by_id["plain"][1]["age"] == rows[1]["age"] and by_id["plain"][0]["extra"] == {}
+    assert by_id["tagged"][0]["extra"] == {"client_id": "c-7"}
