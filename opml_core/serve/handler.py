@@ -104,6 +104,8 @@ def wants_explanation(value: str | None) -> bool:
 
 def explain_query(query: str) -> str | None:
     """The ``explain`` value of a URL query string, if any."""
+    if "explain" not in query:  # most requests have no query at all
+        return None
     from urllib.parse import parse_qs
 
     values = parse_qs(query, keep_blank_values=True).get("explain")
