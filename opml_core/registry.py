@@ -18,6 +18,7 @@ from pathlib import Path
 from opml_core.access import BUILDER, require
 from opml_core.config import Settings
 from opml_core.errors import TrainingError
+from opml_core.scoring import parity
 from opml_core.tracking import connect, pinned_requirements
 
 MODEL_DIR = "model"
@@ -89,7 +90,9 @@ def log_trained_model(settings: Settings, model, card, spec, params: dict, evalu
             path = Path(tmp) / MODEL_DIR
             _save_spark_model(model, path, card, example)
             mlflow.log_artifacts(str(path), MODEL_DIR)
-            _compile(path, run.info.run_id, model, parity_rows, card)
+            check = None if parity_rows is None else (lambda compiled: parity.max_difference(
+                model, compiled, parity_rows, card.features, card.numeric))
+            _compile(path, run.info.run_id, check)
         version = _register(settings, name, run.info.run_id)
     return LoggedModel(run.info.run_id, name, version, f"models:/{name}/{version}")
 
@@ -109,32 +112,39 @@ def _save_spark_model(model, path: Path, card, example) -> None:
                             input_example=example, pip_requirements=pinned_requirements())
 
 
-def _compile(model_dir: Path, run_id: str, model=None, rows=None, card=None) -> None:
+def _compile(model_dir: Path, run_id: str, check=None, unchecked: str | None = None) -> None:
     """Build the Spark-free scorer now, so deploying this version never waits for it, and check
-    it against Spark on training rows (``scoring/parity.py``); on any doubt, Spark it is."""
+    it against Spark (``scoring/parity.py``): ``check(compiled)`` gives (largest difference,
+    rows compared); without one, ``unchecked`` is why the version scores through Spark (None:
+    trust the compiled form). On any doubt, Spark it is."""
     import mlflow
 
-    from opml_core.scoring import parity
     from opml_core.scoring.bundle import log_compiled
     from opml_core.scoring.compile import UnsupportedStage, compile_spark_model
+
+    def through_spark(note: str) -> None:
+        mlflow.set_tags({parity.SCORER_TAG: "spark", parity.NOTE_TAG: note})
 
     try:
         compiled = compile_spark_model(model_dir / "sparkml")
     except UnsupportedStage:
         return  # deployments of this version score through Spark and say so
     except Exception as exc:  # a pipeline the compiler misreads: never abort registration
-        mlflow.set_tags({parity.SCORER_TAG: "spark", parity.NOTE_TAG: (
-            f"The fast scorer could not read this pipeline ({type(exc).__name__}: "
-            f"{str(exc)[:120]}), so it scores through Spark: exact, but slower.")})
-        return
-    if model is not None and rows is not None and card is not None:
-        diff = parity.max_difference(model, compiled, rows, card.features, card.numeric)
-        mlflow.log_metric(parity.DIFF_METRIC, diff)
-        if diff > parity.TOLERANCE:
-            mlflow.set_tags({parity.SCORER_TAG: "spark", parity.NOTE_TAG: (
-                f"The fast scorer differed from Spark by up to {diff:.1e} on this model's "
-                "training rows, so it scores through Spark: exact, but slower.")})
-            return
+        return through_spark(f"The fast scorer could not read this pipeline ({type(exc).__name__}: "
+                             f"{str(exc)[:120]}), so it scores through Spark: exact, but slower.")
+    if check is None and unchecked:
+        return through_spark(unchecked)
+    if check is not None:
+        try:
+            diff, rows = check(compiled)
+        except Exception as exc:  # the compiled form fails where Spark did not
+            return through_spark(f"The fast scorer failed on rows Spark scored ({type(exc).__name__}: "
+                                 f"{str(exc)[:120]}), so it scores through Spark: exact, but slower.")
+        mlflow.log_metrics({parity.DIFF_METRIC: diff, parity.ROWS_METRIC: rows})
+        if not diff <= parity.TOLERANCE:  # NaN is a difference too
+            return through_spark(f"The fast scorer differed from Spark by up to {diff:.1e} on "
+                                 f"{rows:,} of this model's rows, so it scores through Spark: "
+                                 "exact, but slower.")
     log_compiled(compiled, run_id)
 
 
@@ -256,8 +266,13 @@ def load_run_card(settings: Settings, run_id: str):
         return None
 
 
-def register_model_dir(settings: Settings, path: Path, name: str, label: str) -> LoggedModel:
-    """Log an already-validated MLflow model directory in a new run and register it."""
+def register_model_dir(settings: Settings, path: Path, name: str, label: str,
+                       spark_example: tuple[list, list] | None = None) -> LoggedModel:
+    """Log an already-validated MLflow model directory in a new run and register it.
+
+    ``spark_example``: a Spark pipeline's example rows and the probabilities Spark gave them (in
+    the sandbox), which the compiled scorer must match before deployments may use it.
+    """
     import mlflow
 
     connect(settings)
@@ -267,6 +282,10 @@ def register_model_dir(settings: Settings, path: Path, name: str, label: str) ->
         card = path / CARD_ARTIFACT
         if card.is_file():
             mlflow.log_text(card.read_text("utf-8"), CARD_ARTIFACT)
+        if (path / "sparkml").is_dir():
+            check = None if not spark_example else (
+                lambda compiled: parity.example_difference(compiled, *spark_example))
+            _compile(path, run.info.run_id, check, unchecked=parity.UNCHECKED_NOTE)
         version = _register(settings, name, run.info.run_id)
     return LoggedModel(run.info.run_id, name, version, f"models:/{name}/{version}")
 

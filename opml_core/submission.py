@@ -5,8 +5,10 @@ pickles run code as they load. ``submit_model_zip`` checks the zip before unpack
 entry count, total unpacked size and compression ratio, no path escaping it, intact entries),
 reads the ``MLmodel`` file as data (YAML with a signature), then loads the model and scores its
 own input example **in a separate, limited process** (``opml_core.sandbox``), never in the app's;
-only then is it registered as a new version, exactly like a trained one. Any failure says what
-is wrong and registers nothing.
+only then is it registered as a new version, exactly like a trained one. For a Spark pipeline the
+sandbox also returns Spark's probabilities for that example, and the compiled scorer must match
+them before deployments may use it (``scoring/parity.py``). Any failure says what is wrong and
+registers nothing.
 """
 
 from __future__ import annotations
@@ -41,8 +43,9 @@ def submit_model_zip(settings: Settings, data: bytes, filename: str,
         root = _extract(data, filename, Path(tmp))
         model_dir = _find_model_dir(root, filename)
         spark = _check_mlmodel(model_dir, filename)
-        _try_isolated(settings, model_dir, filename, spark)
-        return register_model_dir(settings, model_dir, name or settings.model_name, filename)
+        report = _try_isolated(settings, model_dir, filename, spark)
+        example = (report.records, report.probabilities) if report.probabilities is not None else None
+        return register_model_dir(settings, model_dir, name or settings.model_name, filename, example)
 
 
 def _extract(data: bytes, filename: str, target: Path) -> Path:
@@ -116,13 +119,13 @@ def _check_mlmodel(model_dir: Path, filename: str) -> bool:
     return "spark" in meta.flavors
 
 
-def _try_isolated(settings: Settings, model_dir: Path, filename: str, spark: bool) -> None:
+def _try_isolated(settings: Settings, model_dir: Path, filename: str, spark: bool):
     from opml_core.sandbox import try_model
 
     report = try_model(model_dir, spark=spark, timeout_s=settings.submission_timeout_s,
                        memory_mb=settings.submission_memory_mb)
     if report.ok:
-        return
+        return report
     if report.step == "load":
         raise TrainingError(f"The model in {filename} failed to load: {report.error}. Check "
                             "that it was saved with packages installed here.")
@@ -130,6 +133,10 @@ def _try_isolated(settings: Settings, model_dir: Path, filename: str, spark: boo
         raise TrainingError(f"The model in {filename} loads but fails on its own input "
                             f"example: {report.error}. Fix the model or its example and zip it "
                             "again.")
+    if report.step == "probabilities":
+        raise TrainingError(f"The Spark pipeline in {filename} predicts its input example but "
+                            f"Spark could not give its probabilities: {report.error}. Check that "
+                            "the pipeline ends in a classifier.")
     raise TrainingError(f"The model in {filename} could not be tried: {report.error}. A "
                         "submitted model is tried in a separate process limited to "
                         f"{settings.submission_timeout_s:g} s and {settings.submission_memory_mb:,} "

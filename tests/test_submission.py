@@ -61,6 +61,60 @@ def test_a_spark_model_zip_is_checked_in_its_own_process(spark, settings, prepar
     assert logged.version == "2"
 
 
+@pytest.fixture
+def spark_model_folder(spark, settings, prepared, tmp_path):
+    import mlflow
+
+    from opml_core.train import TrainSpec, train_and_log
+
+    trained = train_and_log(spark, settings, TrainSpec("bank_train", params={"numTrees": 5}))
+    folder = tmp_path / "submitted"
+    shutil.copytree(mlflow.artifacts.download_artifacts(trained.model_uri), folder)
+    return folder
+
+
+def scorer_state(settings, logged):
+    import mlflow
+
+    from opml_core.scoring import parity
+    from opml_core.tracking import connect
+
+    run = connect(settings).get_run(logged.run_id)
+    artifacts = [a.path for a in mlflow.MlflowClient().list_artifacts(logged.run_id, "scorer")]
+    return run.data.tags.get(parity.SCORER_TAG), run.data.tags.get(parity.NOTE_TAG), \
+        run.data.metrics, artifacts
+
+
+def test_a_submitted_spark_pipeline_is_compiled_only_once_it_matches_spark_on_its_example(
+        settings, spark_model_folder):
+    logged = submit_model_zip(settings, zip_dir(spark_model_folder), "spark-model.zip")
+    scorer, note, metrics, artifacts = scorer_state(settings, logged)
+    assert scorer is None and note is None and artifacts == ["scorer/compiled.npz"]
+    assert metrics["scorer_checked_rows"] >= 1 and metrics["scorer_max_diff"] <= 1e-9
+
+
+def test_a_submitted_spark_pipeline_without_an_example_scores_through_spark(settings, spark_model_folder):
+    import yaml
+
+    mlmodel = spark_model_folder / "MLmodel"
+    meta = yaml.safe_load(mlmodel.read_text())
+    meta.pop("saved_input_example_info", None)
+    mlmodel.write_text(yaml.safe_dump(meta))
+    logged = submit_model_zip(settings, zip_dir(spark_model_folder), "no-example.zip")
+    scorer, note, _, artifacts = scorer_state(settings, logged)
+    assert scorer == "spark" and "no input example" in note and artifacts == []
+
+
+def test_a_compiled_scorer_that_disagrees_with_spark_is_not_used(settings, spark_model_folder, monkeypatch):
+    from opml_core.scoring import parity
+
+    monkeypatch.setattr(parity, "example_difference", lambda compiled, records, p: (0.25, len(records)))
+    logged = submit_model_zip(settings, zip_dir(spark_model_folder), "drifted.zip")
+    scorer, note, metrics, artifacts = scorer_state(settings, logged)
+    assert scorer == "spark" and "differed from Spark by up to 2.5e-01" in note and artifacts == []
+    assert metrics["scorer_max_diff"] == 0.25
+
+
 @pytest.mark.parametrize("make,message", [
     (lambda tmp: b"this is not a zip", "is not a zip file"),
     (lambda tmp: _zip_of({"model/readme.txt": "no model here"}), "has no MLmodel file"),

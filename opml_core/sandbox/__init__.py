@@ -30,11 +30,13 @@ class SandboxReport:
     """What the child found: whether the model loaded and scored its example, and how it ran."""
 
     ok: bool
-    step: str  # load | predict | start
+    step: str  # load | predict | probabilities | start
     error: str | None
     pid: int | None
     confined: bool
     note: str | None = None
+    records: list | None = None  # a Spark pipeline's input example, as records
+    probabilities: list | None = None  # and what Spark gave each row (P of the second class)
 
 
 def try_model(model_dir: Path, *, spark: bool, timeout_s: float, memory_mb: int) -> SandboxReport:
@@ -65,7 +67,8 @@ def try_model(model_dir: Path, *, spark: bool, timeout_s: float, memory_mb: int)
             return SandboxReport(False, "start", why, None, False)
         found = json.loads(result.read_text())
         return SandboxReport(found["ok"], found["step"], found.get("error"), found.get("pid"),
-                             found.get("confined", False), found.get("not_confined_because"))
+                             found.get("confined", False), found.get("not_confined_because"),
+                             found.get("records"), found.get("probabilities"))
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
 

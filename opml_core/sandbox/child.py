@@ -5,7 +5,8 @@ sandbox, never imported by the app: it imports nothing from opml (``-I`` keeps t
 ``sys.path``). Before touching the model it sets its own CPU, file-size and memory limits and
 confines itself with Landlock where the kernel has it: from then on this process and its
 children may read the system, Python's own files and the model, and write only in the scratch
-folder. The outcome is one JSON file in the scratch folder.
+folder. The outcome is one JSON file in the scratch folder; for a Spark pipeline it holds the
+input example's rows and the probabilities Spark gave them (the app compares its compiled scorer).
 """
 
 import ctypes
@@ -16,6 +17,7 @@ import sys
 from pathlib import Path
 
 RESULT = "result.json"
+MAX_EXAMPLE_ROWS = 2_000  # rows of the input example scored by Spark for the parity check
 FILE_LIMIT = 1 << 30  # no file the model writes may exceed 1 GB
 # Landlock's file-system rights (linux/landlock.h); ABI 1 has bits 0-12, ABI 3 adds TRUNCATE.
 EXECUTE, WRITE_FILE, READ_FILE, READ_DIR = 1, 2, 4, 8
@@ -87,11 +89,33 @@ def check(model_dir: str) -> dict:
         example = Model.load(os.path.join(model_dir, "MLmodel")).load_input_example(model_dir)
         if example is not None:
             loaded.predict(example)
-        return {"ok": True, "step": step, "example": example is not None}
+        found = {"ok": True, "step": step, "example": example is not None}
+        if example is not None and "spark" in Model.load(os.path.join(model_dir, "MLmodel")).flavors:
+            step = "probabilities"
+            found.update(spark_probabilities(model_dir, example))
+        return found
     except BaseException as exc:  # the model's own code may raise anything
         lines = str(exc).strip().splitlines()
         return {"ok": False, "step": step,
                 "error": (lines[0][:300] if lines else type(exc).__name__)}
+
+
+def spark_probabilities(model_dir: str, example) -> dict:
+    """The example's rows (as JSON-able records) and Spark's P(second class) for each, so the app
+    can check its compiled scorer against Spark on this very model; nothing when the pipeline
+    gives no probabilities."""
+    import mlflow.spark
+    from pyspark.ml.functions import vector_to_array
+    from pyspark.sql import SparkSession
+
+    rows = example.head(MAX_EXAMPLE_ROWS)
+    model = mlflow.spark.load_model(model_dir)
+    scored = model.transform(SparkSession.builder.getOrCreate().createDataFrame(rows))
+    if "probability" not in scored.columns:
+        return {}
+    values = [r[0] for r in scored.select(vector_to_array("probability")[1]).collect()]
+    records = json.loads(rows.to_json(orient="records"))  # NaN becomes null, as a client sends it
+    return {"records": records, "probabilities": values}
 
 
 def limit(cpu_s: int, memory_mb: int) -> None:

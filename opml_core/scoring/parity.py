@@ -1,9 +1,12 @@
 """Does the compiled scorer answer as Spark does, for this very model? Measured per version.
 
 At registration the fitted pipeline scores a sample of its own training rows twice: through
-Spark and through the compiled form. The largest difference in probability is kept with the
-version (metric ``scorer_max_diff``) and shown on the Deploy page. Over ``TOLERANCE``, or if
-compiling fails in any way, the version is marked to score through Spark, with a note saying why.
+Spark and through the compiled form. A submitted pipeline is scored by Spark in the sandbox, on
+its own input example (opml never loads foreign models in its own process), and the compiled form
+scores the same rows here. The largest difference in probability is kept with the version
+(metric ``scorer_max_diff``, with ``scorer_checked_rows``) and shown on the Deploy page. Over
+``TOLERANCE``, if compiling fails in any way, or if a submitted pipeline has no example to check
+on, the version is marked to score through Spark, with a note saying why.
 """
 
 from __future__ import annotations
@@ -15,21 +18,36 @@ SAMPLE_ROWS = 2000
 SCORER_TAG = "opml.scorer"  # "spark" when the compiled form must not be used
 NOTE_TAG = "opml.scorer_note"
 DIFF_METRIC = "scorer_max_diff"
+ROWS_METRIC = "scorer_checked_rows"
+UNCHECKED_NOTE = ("This submitted pipeline has no input example to check the fast scorer against "
+                  "Spark, so it scores through Spark: exact, but slower. Zip it with an input "
+                  "example to use the fast scorer.")
 
 
-def max_difference(model, compiled, rows, features: list[str], numeric: list[str]) -> float:
-    """Largest |P_spark - P_compiled| over ``rows`` (a Spark frame with the model's inputs)."""
+def max_difference(model, compiled, rows, features: list[str], numeric: list[str]) -> tuple[float, int]:
+    """(Largest |P_spark - P_compiled|, rows compared) over up to SAMPLE_ROWS of ``rows`` (a
+    Spark frame with the model's inputs)."""
     from pyspark.ml.functions import vector_to_array
 
     sample = rows.limit(SAMPLE_ROWS)
     scored = model.transform(sample).select(*features, vector_to_array("probability")[1].alias("__p"))
     frame = scored.toPandas()
     if frame.empty:
-        return 0.0
+        return 0.0, 0
     columns = {}
     for column in features:
         values = frame[column].tolist()
         columns[column] = [None if (v is None or v != v) else v for v in values] if column in numeric \
             else [None if v is None else str(v) for v in values]
     probabilities, _, _ = compiled.score(columns)
-    return float(np.max(np.abs(probabilities - frame["__p"].to_numpy(dtype=float))))
+    return float(np.max(np.abs(probabilities - frame["__p"].to_numpy(dtype=float)))), len(frame)
+
+
+def example_difference(compiled, records: list[dict], probabilities: list[float]) -> tuple[float, int]:
+    """(Largest |P_spark - P_compiled|, rows compared) over a submitted model's example rows,
+    scored by Spark in the sandbox (``probabilities``) and here by the compiled form."""
+    if not records:
+        return 0.0, 0
+    columns = {name: [row.get(name) for row in records] for name in compiled.columns}
+    mine, _, _ = compiled.score(columns)
+    return float(np.max(np.abs(mine - np.asarray(probabilities, dtype=float)))), len(records)

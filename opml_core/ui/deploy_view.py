@@ -148,16 +148,19 @@ def _connected(settings) -> bool:
 
 
 def _parity_caption(target, info: DeploymentInfo) -> None:
-    """How closely the fast scorer matched Spark on this version's training rows."""
-    from opml_core.scoring.parity import DIFF_METRIC, SAMPLE_ROWS
+    """How closely the fast scorer matched Spark on this version's rows."""
+    from opml_core.scoring.parity import DIFF_METRIC, ROWS_METRIC, SAMPLE_ROWS
 
     try:
-        diff = target.model_info(info.name).metrics.get(DIFF_METRIC)
+        metrics = target.model_info(info.name).metrics
     except Exception:
         return
+    diff, rows = metrics.get(DIFF_METRIC), metrics.get(ROWS_METRIC)
     if diff is not None:
-        st.caption(f"The fast scorer matched Spark to within {diff:.0e} on up to {SAMPLE_ROWS:,} "
-                   "of this version's training rows (checked when it was registered).")
+        counted = f"{int(rows):,}" if rows is not None else f"up to {SAMPLE_ROWS:,}"
+        st.caption(f"The fast scorer matched Spark to within {diff:.0e} on {counted} of this "
+                   "version's rows (its training rows, or a submitted model's own example), "
+                   "checked when it was registered.")
 
 
 def deployment_card(settings, info: DeploymentInfo) -> None:
