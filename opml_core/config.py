@@ -204,11 +204,11 @@ class Settings(BaseSettings):
     @property
     def warehouse(self) -> str:
         """The warehouse URI in use: the configured one or the workspace's folder (file://)."""
-        return self.warehouse_uri or self.workspace.warehouse.as_uri()
+        return self.workspace.warehouse_location
 
     @property
     def workspace(self) -> "Workspace":
-        return Workspace(self.home)
+        return Workspace(self.home, self.warehouse_uri)
 
 
 def load_settings(**overrides) -> Settings:
@@ -227,9 +227,11 @@ def load_settings(**overrides) -> Settings:
 
 @dataclass(frozen=True)
 class Workspace:
-    """Where each kind of state lives inside the workspace directory."""
+    """Where each kind of state lives inside the workspace directory (and the warehouse URI,
+    when tables and models live outside it)."""
 
     root: Path
+    warehouse_uri: str | None = None
 
     def __post_init__(self):
         object.__setattr__(self, "root", Path(self.root).expanduser().resolve())
@@ -237,6 +239,11 @@ class Workspace:
     @property
     def warehouse(self) -> Path:
         return self.root / "warehouse"
+
+    @property
+    def warehouse_location(self) -> str:
+        """The URI Spark writes tables and models under: OPML_WAREHOUSE_URI or ``warehouse/``."""
+        return (self.warehouse_uri or self.warehouse.as_uri()).rstrip("/")
 
     @property
     def uploads(self) -> Path:

@@ -111,7 +111,7 @@ def _save_spark_model(settings: Settings, model, path: Path, card, example) -> N
     example = example.copy()
     for column in card.numeric:
         example[column] = example[column].astype("float64")
-    written = scratch_location(settings, "model")
+    written = scratch_location(settings.workspace, "model")
     try:
         model.write().overwrite().save(written)
         copy_to_local(written, path / "sparkml")

@@ -9,8 +9,9 @@ from opml_core.warehouse import copy_to_local, delete, filesystem, location, scr
 
 def test_locations_join_parts_under_the_warehouse_uri(tmp_path):
     settings = load_settings(home=tmp_path, warehouse_uri="hdfs://nn:8020/opml/")
-    assert location(settings, "bank_train") == "hdfs://nn:8020/opml/bank_train"
-    first, second = scratch_location(settings, "model"), scratch_location(settings, "model")
+    assert location(settings.workspace, "bank_train") == "hdfs://nn:8020/opml/bank_train"
+    first, second = (scratch_location(settings.workspace, "model"),
+                     scratch_location(settings.workspace, "model"))
     assert first.startswith("hdfs://nn:8020/opml/_scratch/model-") and first != second
 
 

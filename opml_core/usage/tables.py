@@ -4,7 +4,10 @@ Spark reads the staged JSON lines with a fixed schema (inputs as text maps, so n
 categories arrive alike), explodes each request's rows with their outputs, and types each input
 column from the model descriptions the servers left beside their logs: numbers as double,
 categories as text, under the names users know. Fields a client sent that the model does not
-use are kept in ``extra`` (a label file can join on them).
+use are kept in ``extra`` (a label file can join on them). With local Spark the staged files are
+read where they lie; with a cluster or Spark Connect, which cannot see the app's disk, their lines
+travel through the session as Arrow batches (``spark.createDataFrame``) and Spark parses them
+with the same schema (``from_json``). Spark writes the rows under the warehouse URI.
 """
 
 from __future__ import annotations
@@ -43,13 +46,30 @@ def input_columns(models: list[BundleMeta], fixed: dict[str, str] | None = None
     return columns
 
 
-def build_tables(spark, logs: Path, staging: Path, models: list[BundleMeta],
-                 fixed: dict[str, str] | None = None) -> tuple[int, int, dict[str, str]]:
-    """Write staging/model_requests and staging/model_inputs; return (requests, rows, the
-    type of every input column written)."""
+def read_records(spark, logs: Path, beside_app: bool):
+    """The staged JSON lines as records: read by Spark from ``logs`` when it runs beside the app,
+    else sent to it through the session."""
     from pyspark.sql import functions as F
 
-    records = spark.read.schema(RECORD_SCHEMA).json(str(logs)).where(F.col("request_id").isNotNull())
+    if beside_app:
+        return spark.read.schema(RECORD_SCHEMA).json(str(logs))
+    import pandas as pd
+
+    lines = [line for path in sorted(logs.glob("*.jsonl"))
+             for line in path.read_text("utf-8").splitlines() if line.strip()]
+    if not lines:
+        return spark.createDataFrame([], RECORD_SCHEMA)
+    text = spark.createDataFrame(pd.DataFrame({"value": lines}), "value STRING")
+    return text.select(F.from_json("value", RECORD_SCHEMA).alias("r")).select("r.*")
+
+
+def build_tables(spark, records, written: str, models: list[BundleMeta],
+                 fixed: dict[str, str] | None = None) -> tuple[int, int, dict[str, str]]:
+    """Write ``written``/model_requests and ``written``/model_inputs (URIs) from the records;
+    return (requests, rows, the type of every input column written)."""
+    from pyspark.sql import functions as F
+
+    records = records.where(F.col("request_id").isNotNull())
     records = (records.withColumn("time", F.col("time").try_cast("timestamp"))
                .withColumn("event_time", F.coalesce(F.col("event_time").try_cast("timestamp"),
                                                     F.col("time")))
@@ -59,12 +79,12 @@ def build_tables(spark, logs: Path, staging: Path, models: list[BundleMeta],
                               F.size(F.coalesce("warnings", F.array())).alias("warnings"),
                               F.array_join(F.coalesce("warnings", F.array()), " | ").alias("warning_text"))
     request_count = requests.count()
-    requests.write.parquet(str(staging / "model_requests"))
+    requests.write.parquet(f"{written}/model_requests")
     columns = input_columns(models, fixed)
     rows = _input_rows(records, columns)
     row_count = rows.count()
     if row_count:
-        rows.write.parquet(str(staging / "model_inputs"))
+        rows.write.parquet(f"{written}/model_inputs")
     records.unpersist()
     return request_count, row_count, {name: kind for name, (kind, _) in columns.items()}
 
