@@ -5,11 +5,14 @@ Spark (local, a cluster or a Spark Connect server elsewhere) writes by explicit 
 ``file://``; ``Workspace.warehouse_location``). The app never assumes that URI is a folder on its own disk: it reads and writes
 small files there (dataset cards, a saved model to log) through ``pyarrow.fs``, which speaks
 ``file://``, ``hdfs://``, ``s3://`` and ``gs://`` alike. ``location(workspace, *parts)`` joins a
-URI; ``copy_to_local`` brings a folder Spark wrote to a local directory.
+URI; ``copy_to_local`` brings a folder Spark wrote to a local directory; ``readable_by_spark``
+gives Spark a file of the app's (an upload, the bundled data, a simulation's record) where it can
+read it: the file itself when Spark runs beside the app, else a copy under the warehouse.
 """
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from pathlib import Path
 
@@ -27,6 +30,29 @@ def location(workspace: Workspace, *parts: str) -> str:
 def scratch_location(workspace: Workspace, kind: str) -> str:
     """A fresh URI under the warehouse's scratch folder, for one write."""
     return location(workspace, SCRATCH, f"{kind}-{uuid.uuid4().hex[:12]}")
+
+
+def readable_by_spark(spark, workspace: Workspace | None, path: Path) -> str:
+    """Where ``spark`` can read the app's file ``path``: the path itself for a local session,
+    else a copy at ``<warehouse>/_scratch/shared/<digest>-<name>`` (made once per content)."""
+    from opml_core.spark import beside_app
+
+    if workspace is None or beside_app(spark):
+        return str(path)
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    uri = location(workspace, SCRATCH, "shared", f"{digest.hexdigest()[:16]}-{path.name}")
+    fs, target = filesystem(uri)
+    if fs.get_file_info(target).size != path.stat().st_size:
+        fs.create_dir(target.rsplit("/", 1)[0], recursive=True)
+        partial = f"{target}.{uuid.uuid4().hex[:6]}.partial"
+        with open(path, "rb") as source, fs.open_output_stream(partial) as out:
+            for block in iter(lambda: source.read(1 << 20), b""):
+                out.write(block)
+        fs.move(partial, target)
+    return uri
 
 
 def filesystem(uri: str):

@@ -29,3 +29,25 @@ def test_a_folder_at_a_file_uri_is_copied_to_a_local_directory_and_deleted(tmp_p
 def test_a_uri_pyarrow_cannot_open_says_which_setting_to_change():
     with pytest.raises(ConfigError, match="OPML_WAREHOUSE_URI"):
         filesystem("nosuchscheme://bucket/opml")
+
+
+def test_spark_beside_the_app_reads_an_app_file_where_it_lies(spark, settings, tmp_path):
+    from opml_core.warehouse import readable_by_spark
+
+    path = tmp_path / "rows.csv"
+    path.write_text("a,b\n1,x\n")
+    assert readable_by_spark(spark, settings.workspace, path) == str(path)
+
+
+def test_spark_away_from_the_app_reads_a_copy_under_the_warehouse_made_once(spark, settings, tmp_path,
+                                                                           monkeypatch):
+    from opml_core import spark as engine
+    from opml_core.warehouse import readable_by_spark
+
+    monkeypatch.setattr(engine, "beside_app", lambda session: False)
+    path = tmp_path / "rows.csv"
+    path.write_text("a,b\n1,x\n2,y\n")
+    uri = readable_by_spark(spark, settings.workspace, path)
+    assert uri.startswith(settings.warehouse + "/_scratch/shared/") and uri.endswith("-rows.csv")
+    assert readable_by_spark(spark, settings.workspace, path) == uri
+    assert [tuple(r) for r in spark.read.csv(uri, header=True).collect()] == [("1", "x"), ("2", "y")]

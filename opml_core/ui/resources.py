@@ -59,12 +59,14 @@ def _loaded(source: SourceRef, home: str):
     from opml_core import data
     from opml_core.config import Workspace
 
-    session = get_spark(load_settings())
+    settings = load_settings()
+    session = get_spark(settings)
+    workspace = Workspace(home, settings.warehouse_uri)
     if source.kind == "bundled":
-        return data.load_bundled(session, source.ref)
+        return data.load_bundled(session, source.ref, workspace)
     if source.kind == "table":
-        return data.load_table(session, Workspace(home), source.ref)
-    return data.load_staged(session, _restage(source))
+        return data.load_table(session, workspace, source.ref)
+    return data.load_staged(session, _restage(source), workspace)
 
 
 def loaded(source: SourceRef):
