@@ -84,6 +84,12 @@ def is_dir(uri: str) -> bool:
     return fs.get_file_info(path).type == pafs.FileType.Directory
 
 
+def modified_ns(uri: str) -> int:
+    """When the file or folder at ``uri`` last changed (ns), 0 when it is not there."""
+    fs, path = filesystem(uri)
+    return fs.get_file_info(path).mtime_ns or 0
+
+
 def list_dir(uri: str) -> list[tuple[str, bool]]:
     """(name, is a folder) of each entry directly under ``uri``; empty when it is not there."""
     import pyarrow.fs as pafs

@@ -51,3 +51,17 @@ def test_spark_away_from_the_app_reads_a_copy_under_the_warehouse_made_once(spar
     assert uri.startswith(settings.warehouse + "/_scratch/shared/") and uri.endswith("-rows.csv")
     assert readable_by_spark(spark, settings.workspace, path) == uri
     assert [tuple(r) for r in spark.read.csv(uri, header=True).collect()] == [("1", "x"), ("2", "y")]
+
+
+def test_a_folder_changes_its_modified_time_when_an_entry_lands_and_a_missing_one_has_none(tmp_path):
+    import os
+
+    from opml_core.warehouse import modified_ns
+
+    folder = tmp_path / "model_labels"
+    assert modified_ns(folder.as_uri()) == 0
+    folder.mkdir()
+    os.utime(folder, ns=(1_000_000_000, 1_000_000_000))
+    assert modified_ns(folder.as_uri()) == 1_000_000_000
+    (folder / "part-0.parquet").write_bytes(b"x")
+    assert modified_ns(folder.as_uri()) > 1_000_000_000

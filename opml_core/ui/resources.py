@@ -162,12 +162,13 @@ _MISSING = object()
 def monitor_report(deployment: str, window: str, thresholds: dict, classifier: bool):
     """The monitoring report, recomputed (with progress) only when new usage or labels arrive
     or the choices change; other thresholds only re-judge the cached values."""
+    from opml_core.data.tables import table_exists
     from opml_core.monitor.report import run_monitor, with_thresholds
     from opml_core.ui.progress import run_with_progress
     from opml_core.usage import REQUESTS
 
     current = settings()
-    if not (current.workspace.warehouse / REQUESTS).is_dir():
+    if not table_exists(current.workspace, REQUESTS):
         return None  # nothing collected yet: the empty state needs no Spark
     key = (deployment, window, classifier, str(current.home), _usage_stamp(current))
     with _REPORTS_LOCK:
@@ -187,11 +188,13 @@ def monitor_report(deployment: str, window: str, thresholds: dict, classifier: b
 
 def _usage_stamp(current) -> tuple:
     """Changes whenever a collect or a labels update lands."""
-    from opml_core.usage import STATE_DIR
+    from opml_core.data.tables import table_uri
+    from opml_core.usage import LABELS, STATE_DIR
+    from opml_core.warehouse import modified_ns
 
-    paths = [current.workspace.usage / STATE_DIR / "state.json",
-             current.workspace.warehouse / "model_labels"]
-    return tuple(p.stat().st_mtime_ns if p.exists() else 0 for p in paths)
+    state = current.workspace.usage / STATE_DIR / "state.json"
+    return (state.stat().st_mtime_ns if state.exists() else 0,
+            modified_ns(table_uri(current.workspace, LABELS)))
 
 
 def _restage(source: SourceRef):
