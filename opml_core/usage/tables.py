@@ -17,6 +17,7 @@ from pathlib import Path
 from opml_core.scoring.engines import BundleMeta
 from opml_core.scoring.inputs import NUMERIC
 
+SENT_LINES = 20_000  # usage lines per batch sent through the session to a cluster or Connect
 RECORD_SCHEMA = (
     "request_id STRING, client_request_id STRING, time STRING, event_time STRING, "
     "deployment STRING, model STRING, "
@@ -46,21 +47,40 @@ def input_columns(models: list[BundleMeta], fixed: dict[str, str] | None = None
     return columns
 
 
-def read_records(spark, logs: Path, beside_app: bool):
+def read_records(spark, logs: Path, beside_app: bool, batch_lines: int = SENT_LINES):
     """The staged JSON lines as records: read by Spark from ``logs`` when it runs beside the app,
-    else sent to it through the session."""
+    else sent to it through the session ``batch_lines`` at a time (the driver holds one batch)."""
+    from functools import reduce
+
     from pyspark.sql import functions as F
 
     if beside_app:
         return spark.read.schema(RECORD_SCHEMA).json(str(logs))
+    frames = [_sent(spark, batch) for batch in _line_batches(logs, batch_lines)]
+    if not frames:
+        return spark.createDataFrame([], RECORD_SCHEMA)
+    text = reduce(lambda a, b: a.unionByName(b), frames)
+    return text.select(F.from_json("value", RECORD_SCHEMA).alias("r")).select("r.*")
+
+
+def _line_batches(logs: Path, size: int):
+    batch = []
+    for path in sorted(logs.glob("*.jsonl")):
+        with open(path, encoding="utf-8") as handle:
+            for line in handle:
+                if line.strip():
+                    batch.append(line.rstrip("\n"))
+                if len(batch) >= size:
+                    yield batch
+                    batch = []
+    if batch:
+        yield batch
+
+
+def _sent(spark, lines: list[str]):
     import pandas as pd
 
-    lines = [line for path in sorted(logs.glob("*.jsonl"))
-             for line in path.read_text("utf-8").splitlines() if line.strip()]
-    if not lines:
-        return spark.createDataFrame([], RECORD_SCHEMA)
-    text = spark.createDataFrame(pd.DataFrame({"value": lines}), "value STRING")
-    return text.select(F.from_json("value", RECORD_SCHEMA).alias("r")).select("r.*")
+    return spark.createDataFrame(pd.DataFrame({"value": lines}), "value STRING")
 
 
 def build_tables(spark, records, written: str, models: list[BundleMeta],

@@ -120,7 +120,7 @@ def test_records_sent_through_the_session_read_as_spark_reads_the_files(spark, l
         "".join(path.read_text() for path in sorted(logged.workspace.usage.rglob("*.jsonl")))
         + "\n{not json\n")
     from_files = read_records(spark, logs, beside_app=True)
-    sent = read_records(spark, logs, beside_app=False)
+    sent = read_records(spark, logs, beside_app=False, batch_lines=5)  # in three batches
     assert sent.schema == from_files.schema
     assert sorted(map(str, sent.collect())) == sorted(map(str, from_files.collect()))
     assert from_files.where("request_id IS NOT NULL").count() == 12
