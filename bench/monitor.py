@@ -95,7 +95,7 @@ def generate(settings, bundle: Path, rows: int, folder: str, seed: int = 11) -> 
                            "deployment": folder, "model": scorer.meta.name,
                            "version": scorer.meta.version, "route": "score", "status": 200,
                            "latency_ms": 0.3, "rows": ROWS_PER_REQUEST, "error": None, "warnings": [],
-                           "inputs": batch[r:r + ROWS_PER_REQUEST],
+                           "extra_fields": False, "inputs": batch[r:r + ROWS_PER_REQUEST],
                            "outputs": predictions[r:r + ROWS_PER_REQUEST]})
                 written += 1
         sample["day"] = day

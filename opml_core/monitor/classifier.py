@@ -1,19 +1,21 @@
 """The drift classifier: can a model tell training rows from production rows?
 
-The deployed model's own preprocessing (built from its dataset card) turns a bounded sample of
-each window (up to ``SAMPLE_PER_SIDE`` rows, drawn at random in Spark) and as many training rows
-into vectors; only those samples reach the driver, where scikit-learn's random forest
-(``TREES`` trees, enough for the AUC to settle within about 0.01 between seeds) learns to
-separate training (label 0) from the window (label 1) in ``FOLDS`` shuffled stratified folds.
+A bounded sample of each window (up to ``SAMPLE_PER_SIDE`` rows, drawn at random in Spark) and
+as many training rows reach the driver, one number per column (``encode``: numbers as they are,
+categories as their rank in training, new ones past the last). There scikit-learn's random forest
+(``TREES`` trees, each on half the rows: the AUC settles within about 0.005 between seeds) learns
+to separate training (label 0) from the window (label 1) in ``FOLDS`` shuffled stratified folds.
 The cross-validated ROC AUC of the pooled out-of-fold predictions says how different the window
 is: 0.5 means indistinguishable. Runs with shuffled labels (a few windows, pooled and scaled to
-each window's size) give the band "no difference" falls in. Importances, summed back to readable
-columns, say which features give the window away; times the model's own importances they rank
-the drift by its impact. A window under ``MIN_ROWS`` rows is "too little data" and skipped.
+each window's size) give the band "no difference" falls in. Importances, one per readable column,
+say which features give the window away; times the model's own importances they rank the drift
+by its impact. A window under ``MIN_ROWS`` rows is "too little data" and skipped.
 
-Why the driver: the samples are small by construction, and many tiny Spark fits (the former
-design) spent their time in job scheduling; one scikit-learn forest on a few thousand rows
-takes a fraction of a second on two cores.
+Why the driver, and why raw columns: the samples are small by construction, and many tiny Spark
+fits (a former design) spent their time in job scheduling; fitting the model's own preprocessing
+on the training table cost more Spark jobs than the whole forest, and trees need no one-hot
+vectors. Every fold of every window (and of the shuffled runs) is one task on a thread pool, so
+five windows take about two seconds on two cores.
 """
 
 from __future__ import annotations
@@ -25,12 +27,11 @@ import numpy as np
 from opml_core.evaluation import importances_by_column
 from opml_core.monitor.calculator import col
 from opml_core.monitor.windows import as_time
-from opml_core.pipeline import FEATURES, build_preprocessing, slot_sources
 
 SAMPLE_PER_SIDE = 2_500  # rows per window, and as many training rows
 MIN_ROWS = 50  # production rows a window needs; fewer: "too little data" (5 stratified folds)
 FOLDS = 5
-TREES, DEPTH, LEAF = 60, 10, 3
+TREES, DEPTH, LEAF, HALF = 30, 10, 3, 0.5
 SHUFFLED_RUNS = 3  # spread over the windows; pooled, then scaled to each window's size
 SHUFFLE_SEED = 1_000_003  # far from the fold seeds, so shuffled labels never mirror the folds
 
@@ -84,23 +85,23 @@ def classify_drift(reference, production, card, model_importances: dict[str, flo
     samples, sources, too_little = window_samples(reference, production, card, window_column, seed)
     if not samples:
         return ClassifierResult([], too_little=too_little)
-    fitted = [_cross_validate(s.x, s.y, seed + n) for n, s in enumerate(samples)]
     chosen = sorted(set(np.linspace(0, len(samples) - 1, SHUFFLED_RUNS).astype(int).tolist()))
-    shuffled = [(n, _cross_validate(samples[n].x, _shuffled(samples[n].y, seed + n), seed + n)[0])
-                for n in chosen]
+    problems = [(s.x, s.y, seed + n) for n, s in enumerate(samples)]
+    problems += [(samples[n].x, _shuffled(samples[n].y, seed + n), seed + n) for n in chosen]
+    answers = cross_validate(problems)
+    fitted = answers[:len(samples)]
+    shuffled = [(n, auc) for n, (auc, _) in zip(chosen, answers[len(samples):])]
     result = _verdicts(samples, fitted, shuffled, sources, card, model_importances)
     result.too_little = too_little
     return result
 
 
 def window_samples(reference, production, card, window_column: str = "window", seed: int = 7):
-    """(samples per window with at least MIN_ROWS rows, slot sources, {small window: rows}).
+    """(samples per window with at least MIN_ROWS rows, their columns, {small window: rows}).
 
     Each window's sample is up to SAMPLE_PER_SIDE of its rows at random, beside as many training
-    rows (a random subset of one shared training sample), preprocessed by the model's pipeline.
+    rows (a random subset of one shared training sample), encoded by ``encode`` in the driver.
     """
-    from pyspark.ml import Pipeline
-    from pyspark.ml.functions import vector_to_array
     from pyspark.sql import functions as F
 
     counts = {r[0]: r[1] for r in production.groupBy(window_column).count().collect()}
@@ -110,25 +111,19 @@ def window_samples(reference, production, card, window_column: str = "window", s
         return [], [], too_little
     features = list(card.features)
     renamed = [col(card.display(f)).alias(f) for f in features]
-    reference = reference.select(*renamed)
     total = reference.count()
     size = min(SAMPLE_PER_SIDE, max(counts[w] for w in windows), total)
-    training = reference.sample(False, min(1.0, size * 1.1 / max(total, 1)), seed).limit(size) \
-        .withColumn("__w", F.lit(-1))
-    # fitted on the whole training table, as the model's own preprocessing was: a small sample
-    # may hold no value at all of a column (e.g. only pdays = 999, read as "not applicable")
-    prep = Pipeline(stages=build_preprocessing(card, features)).fit(reference)
+    training = (reference.select(*renamed)
+                .sample(False, min(1.0, size * 1.1 / max(total, 1)), seed).limit(size)
+                .select(F.lit(-1).alias("__w"), *features))
     fractions = {i: min(1.0, SAMPLE_PER_SIDE * 1.1 / counts[w]) for i, w in enumerate(windows)}
     number = F.create_map(*[x for i, w in enumerate(windows) for x in (F.lit(w), F.lit(i))])
     current = (production.where(F.col(window_column).isin(windows))
                .select(number[F.col(window_column)].alias("__w"), *renamed)
                .sampleBy("__w", fractions, seed))
-    prepared = prep.transform(training.unionByName(current))
-    sources = slot_sources(prepared)
-    table = prepared.select("__w", vector_to_array(FEATURES).alias("x")).toArrow()
+    table = training.unionByName(current).toArrow()
     group = table.column("__w").to_numpy()
-    flat = table.column("x").combine_chunks()
-    x = flat.flatten().to_numpy(zero_copy_only=False).reshape(len(group), len(sources))
+    x = encode(table, card, features)
     rng = np.random.default_rng(seed)
     train_x = x[group == -1][rng.permutation(int(np.sum(group == -1)))]
     samples = []
@@ -140,30 +135,73 @@ def window_samples(reference, production, card, window_column: str = "window", s
         side = train_x[:len(rows)]
         samples.append(WindowSample(as_time(window), np.vstack([side, rows]),
                                     np.concatenate([np.zeros(len(side)), np.ones(len(rows))])))
-    return samples, sources, too_little
+    return samples, features, too_little
+
+
+def encode(table, card, features: list[str]) -> np.ndarray:
+    """One number per column for the forest: numbers as they are, categories as their rank.
+
+    A category's code is its rank by frequency in training (the card's levels), so a split sets
+    the common values apart from the rare; a category training never held gets the one code past
+    the last (a single split isolates every new category); a missing value is NaN, which
+    scikit-learn's trees route on their own.
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    columns = []
+    for name in features:
+        values = table.column(name)
+        if card.feature_kinds.get(name) == "categorical":
+            levels = pa.array([str(v) for v in card.levels.get(name, [])], pa.string())
+            text = pc.cast(values, pa.string())
+            codes = pc.fill_null(pc.index_in(text, value_set=levels), len(levels))
+            codes = codes.to_numpy(zero_copy_only=False).astype(float)
+            codes[pc.is_null(text).to_numpy(zero_copy_only=False)] = np.nan
+            columns.append(codes)
+        else:
+            columns.append(pc.cast(values, pa.float64()).to_numpy(zero_copy_only=False))
+    return np.column_stack(columns) if columns else np.zeros((table.num_rows, 0))
 
 
 def forest(seed: int):
-    """The classifier itself (scikit-learn's random forest)."""
+    """The classifier itself (scikit-learn's random forest, each tree on half the rows)."""
     from sklearn.ensemble import RandomForestClassifier
 
     return RandomForestClassifier(n_estimators=TREES, max_depth=DEPTH, min_samples_leaf=LEAF,
-                                  max_features="sqrt", n_jobs=-1, random_state=seed)
+                                  max_features="sqrt", max_samples=HALF, n_jobs=1, random_state=seed)
 
 
-def _cross_validate(x: np.ndarray, y: np.ndarray, seed: int) -> tuple[float, np.ndarray]:
-    """(ROC AUC of the pooled out-of-fold probabilities, mean slot importances over folds)."""
+Problem = tuple[np.ndarray, np.ndarray, int]  # vectors, labels (1 = production), fold seed
+
+
+def cross_validate(problems: list[Problem]) -> list[tuple[float, np.ndarray]]:
+    """Per (x, y, seed): (ROC AUC of the pooled out-of-fold probabilities, mean slot importances).
+
+    Every fold of every problem is one task on a pool of threads as wide as the machine (the
+    trees are grown outside Python's lock), so small windows never leave a core idle.
+    """
+    from joblib import Parallel, delayed
     from sklearn.metrics import roc_auc_score
     from sklearn.model_selection import StratifiedKFold
 
-    folds = StratifiedKFold(FOLDS, shuffle=True, random_state=seed)
-    scores = np.zeros(len(y))
-    importances = np.zeros(x.shape[1])
-    for train, held_out in folds.split(x, y):
+    tasks = [(p, train, held_out) for p, (x, y, seed) in enumerate(problems)
+             for train, held_out in StratifiedKFold(FOLDS, shuffle=True, random_state=seed).split(x, y)]
+
+    def fold(p: int, train: np.ndarray, held_out: np.ndarray):
+        x, y, seed = problems[p]
         model = forest(seed).fit(x[train], y[train])
-        scores[held_out] = model.predict_proba(x[held_out])[:, list(model.classes_).index(1.0)]
-        importances += model.feature_importances_ / FOLDS
-    return float(roc_auc_score(y, scores)), importances
+        return p, held_out, model.predict_proba(x[held_out])[:, list(model.classes_).index(1.0)], \
+            model.feature_importances_
+
+    scores = [np.zeros(len(y)) for _, y, _ in problems]
+    importances = [np.zeros(x.shape[1]) for x, _, _ in problems]
+    for p, held_out, probabilities, slots in Parallel(n_jobs=-1, prefer="threads")(
+            delayed(fold)(*task) for task in tasks):
+        scores[p][held_out] = probabilities
+        importances[p] += slots / FOLDS
+    return [(float(roc_auc_score(y, score)), imp)
+            for (_, y, _), score, imp in zip(problems, scores, importances)]
 
 
 def _shuffled(y: np.ndarray, seed: int) -> np.ndarray:

@@ -71,30 +71,55 @@ def records_to_columns(records, schema: InputSchema, max_rows: int) -> tuple[dic
     if extras:
         warnings.append(f"Ignored columns the model does not use: {', '.join(sorted(extras))}.")
     columns = {}
+    single = rows[0] if len(rows) == 1 else None
     for column in schema.columns:
-        values = [row.get(column.name, _ABSENT) for row in rows]
-        if _ABSENT in values:
-            raise ScoringError(
-                f"Row {values.index(_ABSENT)} has no {column.display!r}. Every row needs all the "
-                f"model's inputs: {', '.join(c.display for c in schema.columns)}.")
-        if column.kind == NUMERIC:
-            columns[column.name], missing = _numbers(values, column)
-            outside = _outside(columns[column.name], column)
-            if outside:
-                warnings.append(outside)
-            if missing and column.refuses_missing:
-                row = next(n for n, v in enumerate(columns[column.name]) if math.isnan(v))
-                raise ScoringError(f"Row {row} has no number for {column.display!r}, and this "
-                                   "model has no imputer for it: send a number in every row.")
-            if missing and column.imputed is not None:
-                warnings.append(f"{column.display!r} was missing in {missing} row(s) and was "
-                                f"imputed with the training median ({column.imputed:g}).")
-            elif missing:
-                warnings.append(f"{column.display!r} was missing in {missing} row(s); it was "
-                                "passed to the model as missing.")
+        if single is not None:  # the one-row request: a plain value of the right type passes at once
+            value = single.get(column.name, _ABSENT)
+            quick = _quick(value, column)
+            if quick is not None:
+                columns[column.name] = quick
+                continue
+            values = [value]
         else:
-            columns[column.name] = _texts(values, column)
+            values = [row.get(column.name, _ABSENT) for row in rows]
+        columns[column.name] = _column(values, column, warnings, schema)
     return columns, warnings
+
+
+def _quick(value, column: InputColumn) -> list | None:
+    """``[value]`` when one row's value needs no check beyond its type; None: run every check."""
+    kind = type(value)
+    if column.kind != NUMERIC:
+        return [value] if kind is str else None
+    low, high = column.minimum, column.maximum
+    if (kind is int or kind is float) and low is not None and high is not None and low <= value <= high:
+        return [float(value)]  # in the training range, so finite and no warning
+    return None
+
+
+def _column(values: list, column: InputColumn, warnings: list[str], schema: InputSchema) -> list:
+    """One column's values checked and converted; warnings appended; ScoringError when wrong."""
+    if _ABSENT in values:
+        raise ScoringError(
+            f"Row {values.index(_ABSENT)} has no {column.display!r}. Every row needs all the "
+            f"model's inputs: {', '.join(c.display for c in schema.columns)}.")
+    if column.kind != NUMERIC:
+        return _texts(values, column)
+    numbers, missing = _numbers(values, column)
+    outside = _outside(numbers, column)
+    if outside:
+        warnings.append(outside)
+    if missing and column.refuses_missing:
+        row = next(n for n, v in enumerate(numbers) if math.isnan(v))
+        raise ScoringError(f"Row {row} has no number for {column.display!r}, and this "
+                           "model has no imputer for it: send a number in every row.")
+    if missing and column.imputed is not None:
+        warnings.append(f"{column.display!r} was missing in {missing} row(s) and was "
+                        f"imputed with the training median ({column.imputed:g}).")
+    elif missing:
+        warnings.append(f"{column.display!r} was missing in {missing} row(s); it was "
+                        "passed to the model as missing.")
+    return numbers
 
 
 def unseen_warnings(unseen: dict[str, int], schema: InputSchema) -> list[str]:
@@ -169,7 +194,7 @@ def _outside(numbers: list[float], column: InputColumn) -> str | None:
 
 
 def _texts(values: list, column: InputColumn) -> list[str | None]:
-    if column.levels and set(column.levels) <= {"true", "false"}:  # a true/false category
+    if 0 < len(column.levels) <= 2 and set(column.levels) <= {"true", "false"}:  # a true/false category
         values = [str(v).lower() if isinstance(v, bool) else v for v in values]
     for number, value in enumerate(values):
         if value is not None and not isinstance(value, str):

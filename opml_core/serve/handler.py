@@ -77,14 +77,20 @@ def answer(scorer, route: str, headers: dict[str, str], body: bytes, *, deployme
         "version": meta.version, "route": route, "status": status,
         "latency_ms": round((time.perf_counter() - started) * 1000, 3),
         "rows": len(records) if isinstance(records, list) else 0, "error": error,
-        "warnings": warnings, "inputs": records if refused is None else None,
-        "outputs": predictions}
+        "warnings": warnings, "extra_fields": _has_extra_fields(records, meta.inputs) if result else None,
+        "inputs": records if refused is None else None, "outputs": predictions}
     if result is None:
         document = {"error": error, "request_id": request_id}
     else:
         document = {"request_id": request_id, "model": meta.name, "version": meta.version,
                     "predictions": predictions, "warnings": warnings}
     return Answer(status, response_body(document), request_id, record)
+
+
+def _has_extra_fields(records: list[dict], schema) -> bool:
+    """Whether any row holds a field the model does not use (collect then keeps it in ``extra``)."""
+    known = schema.aliases.keys()
+    return not all(row.keys() <= known for row in records)
 
 
 def wants_explanation(value: str | None) -> bool:
@@ -98,6 +104,8 @@ def wants_explanation(value: str | None) -> bool:
 
 def explain_query(query: str) -> str | None:
     """The ``explain`` value of a URL query string, if any."""
+    if "explain" not in query:  # most requests have no query at all
+        return None
     from urllib.parse import parse_qs
 
     values = parse_qs(query, keep_blank_values=True).get("explain")

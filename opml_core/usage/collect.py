@@ -59,7 +59,7 @@ class CollectResult:
 def collect_usage(spark, settings: Settings, progress: Callable[[str], None] = lambda m: None,
                   sources: list[str] | None = None) -> CollectResult:
     """Append new usage records to model_requests and model_inputs; see the module docstring."""
-    from opml_core.usage.tables import build_tables, read_records
+    from opml_core.usage.tables import build_tables, sent_lines
 
     started = time.perf_counter()
     folder = settings.workspace.usage / STATE_DIR
@@ -81,9 +81,10 @@ def collect_usage(spark, settings: Settings, progress: Callable[[str], None] = l
         _copy(readers, chunks, staging / "logs")
         (staging / "pending.json").write_text(json.dumps([vars(c) for c in chunks]))
         progress("Turning records into table rows with Spark")
-        records = read_records(spark, staging / "logs", settings.spark_master.startswith("local"))
-        requests, rows, types = build_tables(spark, records, _written(settings, batch),
-                                             known_models(settings), state.get("types", {}))
+        beside_app = settings.spark_master.startswith("local")
+        lines = None if beside_app else sent_lines(spark, staging / "logs")
+        requests, rows, types = build_tables(spark, staging / "logs", _written(settings, batch),
+                                             known_models(settings), state.get("types", {}), lines)
         progress("Adding them to model_requests and model_inputs")
         (staging / "types.json").write_text(json.dumps(types))
         (staging / "complete").touch()

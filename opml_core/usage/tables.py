@@ -1,13 +1,18 @@
 """Turn staged usage records into the rows of ``model_requests`` and ``model_inputs`` (Spark).
 
-Spark reads the staged JSON lines with a fixed schema (inputs as text maps, so numbers and
-categories arrive alike), explodes each request's rows with their outputs, and types each input
-column from the model descriptions the servers left beside their logs: numbers as double,
-categories as text, under the names users know. Fields a client sent that the model does not
-use are kept in ``extra`` (a label file can join on them). With local Spark the staged files are
-read where they lie; with a cluster or Spark Connect, which cannot see the app's disk, their lines
-travel through the session as Arrow batches (``spark.createDataFrame``) and Spark parses them
-with the same schema (``from_json``). Spark writes the rows under the warehouse URI.
+Spark reads the staged JSON lines with fixed schemas and never caches them: one pass reads only
+the request-level fields (``model_requests``), another explodes each request's rows with their
+outputs (``model_inputs``), typing each input column from the model descriptions the servers
+left beside their logs: numbers as double, categories as text, under the names users know.
+Rows arrive as a struct of the known input names read as text (numbers and categories alike,
+so a number sent as text loses nothing), which costs a fraction of reading a map and looking
+every column up in it. Fields a client sent that the model does not use are kept in ``extra``
+(a label file can join on them): the endpoint marks such requests (``extra_fields``), and only
+those, or records from writers that did not mark them, are read the slower way, as maps.
+Counts come from the written Parquet files' footers. With local Spark the staged files are read
+where they lie; with a cluster or Spark Connect, which cannot see the app's disk, their lines
+travel through the session as Arrow batches (``sent_lines``) and Spark parses them with the same
+schemas (``from_json``). Spark writes the rows under the warehouse URI.
 """
 
 from __future__ import annotations
@@ -18,12 +23,12 @@ from opml_core.scoring.engines import BundleMeta
 from opml_core.scoring.inputs import NUMERIC
 
 SENT_LINES = 20_000  # usage lines per batch sent through the session to a cluster or Connect
-RECORD_SCHEMA = (
+REQUEST_FIELDS = (
     "request_id STRING, client_request_id STRING, time STRING, event_time STRING, "
-    "deployment STRING, model STRING, "
-    "version STRING, route STRING, status INT, latency_ms DOUBLE, rows INT, error STRING, "
-    "warnings ARRAY<STRING>, inputs ARRAY<MAP<STRING, STRING>>, "
-    "outputs ARRAY<STRUCT<label: STRING, probability: DOUBLE>>")
+    "deployment STRING, model STRING, version STRING, route STRING, status INT, latency_ms DOUBLE, "
+    "rows INT, error STRING, warnings ARRAY<STRING>, extra_fields BOOLEAN")
+OUTPUTS = "outputs ARRAY<STRUCT<label: STRING, probability: DOUBLE>>"
+RECORD_SCHEMA = f"{REQUEST_FIELDS}, inputs ARRAY<MAP<STRING, STRING>>, {OUTPUTS}"
 
 
 def input_columns(models: list[BundleMeta], fixed: dict[str, str] | None = None
@@ -47,20 +52,59 @@ def input_columns(models: list[BundleMeta], fixed: dict[str, str] | None = None
     return columns
 
 
-def read_records(spark, logs: Path, beside_app: bool, batch_lines: int = SENT_LINES):
-    """The staged JSON lines as records: read by Spark from ``logs`` when it runs beside the app,
-    else sent to it through the session ``batch_lines`` at a time (the driver holds one batch)."""
-    from functools import reduce
-
+def build_tables(spark, logs: Path, written: str, models: list[BundleMeta],
+                 fixed: dict[str, str] | None = None, lines=None) -> tuple[int, int, dict[str, str]]:
+    """Write ``written``/model_requests and ``written``/model_inputs (URIs) from the staged
+    ``logs`` (or their ``lines``, sent through the session); return (requests, rows, the type of
+    every input column written)."""
     from pyspark.sql import functions as F
 
-    if beside_app:
-        return spark.read.schema(RECORD_SCHEMA).json(str(logs))
-    frames = [_sent(spark, batch) for batch in _line_batches(logs, batch_lines)]
+    requests = read_records(spark, logs, REQUEST_FIELDS, lines)
+    requests.select("request_id", "client_request_id", "time", "event_time", "deployment", "model",
+                    "version", "route", "status", "latency_ms", "rows", "error",
+                    F.size(F.coalesce("warnings", F.array())).alias("warnings"),
+                    F.array_join(F.coalesce("warnings", F.array()), " | ").alias("warning_text")) \
+        .write.parquet(f"{written}/model_requests")
+    request_count = spark.read.parquet(f"{written}/model_requests").count()
+    columns = input_columns(models, fixed)
+    plain = read_records(spark, logs, _struct_schema(columns), lines).where(
+        F.col("extra_fields") == F.lit(False))
+    marked = read_records(spark, logs, RECORD_SCHEMA, lines).where(
+        F.coalesce("extra_fields", F.lit(True)))
+    target = f"{written}/model_inputs"
+    _input_rows(plain, columns, with_extra=False).write.parquet(target)
+    _input_rows(marked, columns, with_extra=True).write.mode("append").parquet(target)
+    row_count = spark.read.parquet(target).count()
+    return request_count, row_count, {name: kind for name, (kind, _) in columns.items()}
+
+
+def read_records(spark, logs: Path, schema, lines=None):
+    """The staged records under ``schema``: read by Spark from ``logs``, or parsed from ``lines``
+    (``sent_lines``) when Spark cannot see the app's disk."""
+    from pyspark.sql import functions as F
+
+    if lines is None:
+        records = spark.read.schema(schema).json(str(logs))
+    else:
+        records = lines.select(F.from_json("value", schema).alias("r")).select("r.*")
+    records = records.where(F.col("request_id").isNotNull())
+    return (records.withColumn("time", F.col("time").try_cast("timestamp"))
+            .withColumn("event_time", F.coalesce(F.col("event_time").try_cast("timestamp"),
+                                                 F.col("time"))))
+
+
+def sent_lines(spark, logs: Path, batch_lines: int = SENT_LINES):
+    """The staged JSON lines as a one-column frame sent through the session ``batch_lines`` at a
+    time (the driver holds one batch)."""
+    from functools import reduce
+
+    import pandas as pd
+
+    frames = [spark.createDataFrame(pd.DataFrame({"value": batch}), "value STRING")
+              for batch in _line_batches(logs, batch_lines)]
     if not frames:
-        return spark.createDataFrame([], RECORD_SCHEMA)
-    text = reduce(lambda a, b: a.unionByName(b), frames)
-    return text.select(F.from_json("value", RECORD_SCHEMA).alias("r")).select("r.*")
+        return spark.createDataFrame([], "value STRING")
+    return reduce(lambda a, b: a.unionByName(b), frames)
 
 
 def _line_batches(logs: Path, size: int):
@@ -77,39 +121,18 @@ def _line_batches(logs: Path, size: int):
         yield batch
 
 
-def _sent(spark, lines: list[str]):
-    import pandas as pd
+def _struct_schema(columns: dict[str, tuple[str, set[str]]]):
+    """The record schema with each row's inputs as a struct of every known name, read as text."""
+    from pyspark.sql.types import ArrayType, StringType, StructField, StructType, _parse_datatype_string
 
-    return spark.createDataFrame(pd.DataFrame({"value": lines}), "value STRING")
-
-
-def build_tables(spark, records, written: str, models: list[BundleMeta],
-                 fixed: dict[str, str] | None = None) -> tuple[int, int, dict[str, str]]:
-    """Write ``written``/model_requests and ``written``/model_inputs (URIs) from the records;
-    return (requests, rows, the type of every input column written)."""
-    from pyspark.sql import functions as F
-
-    records = records.where(F.col("request_id").isNotNull())
-    records = (records.withColumn("time", F.col("time").try_cast("timestamp"))
-               .withColumn("event_time", F.coalesce(F.col("event_time").try_cast("timestamp"),
-                                                    F.col("time")))
-               .cache())
-    requests = records.select("request_id", "client_request_id", "time", "event_time", "deployment", "model",
-                              "version", "route", "status", "latency_ms", "rows", "error",
-                              F.size(F.coalesce("warnings", F.array())).alias("warnings"),
-                              F.array_join(F.coalesce("warnings", F.array()), " | ").alias("warning_text"))
-    request_count = requests.count()
-    requests.write.parquet(f"{written}/model_requests")
-    columns = input_columns(models, fixed)
-    rows = _input_rows(records, columns)
-    row_count = rows.count()
-    if row_count:
-        rows.write.parquet(f"{written}/model_inputs")
-    records.unpersist()
-    return request_count, row_count, {name: kind for name, (kind, _) in columns.items()}
+    names = sorted({name for _, names in columns.values() for name in names})
+    fields = list(_parse_datatype_string(f"{REQUEST_FIELDS}, {OUTPUTS}").fields)
+    inputs = StructField("inputs", ArrayType(StructType([StructField(n, StringType()) for n in names])))
+    return StructType(fields[:-1] + [inputs, fields[-1]])
 
 
-def _input_rows(records, columns: dict[str, tuple[str, set[str]]]):
+def _input_rows(records, columns: dict[str, tuple[str, set[str]]], with_extra: bool):
+    """One row per scored record; ``with_extra``: inputs are maps, and unknown keys go to extra."""
     from pyspark.sql import functions as F
 
     exploded = (records.where((F.col("status") == 200) & F.col("outputs").isNotNull())
@@ -120,8 +143,12 @@ def _input_rows(records, columns: dict[str, tuple[str, set[str]]]):
     for display, (kind, names) in sorted(columns.items()):
         value = F.coalesce(*[F.col("pair.inputs")[name] for name in sorted(names)])
         values.append((value.try_cast("double") if kind == "double" else value).alias(display))
-    extra = F.map_filter(F.col("pair.inputs"),
-                         lambda k, v: ~k.isin(known)) if known else F.col("pair.inputs")
+    if not with_extra:
+        extra = F.create_map().cast("map<string,string>")
+    elif known:
+        extra = F.map_filter(F.col("pair.inputs"), lambda k, v: ~k.isin(known))
+    else:
+        extra = F.col("pair.inputs")
     return exploded.select("request_id", "row_index", "time", "event_time", "deployment", "model",
                            "version", *values, extra.alias("extra"),
                            F.col("pair.outputs.label").alias("label"),

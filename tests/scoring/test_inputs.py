@@ -59,3 +59,27 @@ def test_a_missing_number_is_never_said_to_be_imputed_when_it_was_not():
     schema = InputSchema((InputColumn("age", "age", "numeric"),))  # a pyfunc model's input
     _, warnings = records_to_columns([{"age": None}], schema, 10)
     assert warnings == ["'age' was missing in 1 row(s); it was passed to the model as missing."]
+
+
+RANGED = InputSchema((InputColumn("age", "age", "numeric", minimum=18.0, maximum=95.0, imputed=38.0),
+                      InputColumn("flag", "flag", "categorical", levels=("true", "false")),
+                      InputColumn("job", "job", "categorical", levels=("admin.", "student"))))
+
+
+@pytest.mark.parametrize("age", [41, 41.5, 18, 95.0, 17, 1e300, float("nan"), None, "41", True])
+@pytest.mark.parametrize("flag", ["true", True, None])
+def test_a_row_alone_is_read_as_it_is_in_a_batch(age, flag):
+    """A one-row request takes a shorter path; what it yields or says must be the same."""
+    row = {"age": age, "flag": flag, "job": "student"}
+
+    def outcome(rows):
+        try:
+            columns, warnings = records_to_columns(rows, RANGED, 10)
+        except ScoringError as exc:
+            return type(exc).__name__, str(exc)
+        return {k: [None if isinstance(v, float) and math.isnan(v) else v for v in values[:1]]
+                for k, values in columns.items()}, [w.replace("2 row(s)", "1 row(s)")
+                                                    .replace("2 rows (first: row 0)", "row 0")
+                                                    for w in warnings]
+
+    assert outcome([row]) == outcome([row, row])

@@ -112,15 +112,15 @@ def test_a_column_keeps_the_type_it_was_first_collected_with(spark, logged):
 
 
 def test_records_sent_through_the_session_read_as_spark_reads_the_files(spark, logged, tmp_path):
-    from opml_core.usage.tables import read_records
+    from opml_core.usage.tables import RECORD_SCHEMA, read_records, sent_lines
 
     logs = tmp_path / "logs"
     logs.mkdir()
     (logs / "part-00000.jsonl").write_text(
         "".join(path.read_text() for path in sorted(logged.workspace.usage.rglob("*.jsonl")))
         + "\n{not json\n")
-    from_files = read_records(spark, logs, beside_app=True)
-    sent = read_records(spark, logs, beside_app=False, batch_lines=5)  # in three batches
+    from_files = read_records(spark, logs, RECORD_SCHEMA)
+    sent = read_records(spark, logs, RECORD_SCHEMA, sent_lines(spark, logs, batch_lines=5))  # 3 batches
     assert sent.schema == from_files.schema
     assert sorted(map(str, sent.collect())) == sorted(map(str, from_files.collect()))
     assert from_files.where("request_id IS NOT NULL").count() == 12
@@ -131,3 +131,34 @@ def test_a_collect_through_the_session_adds_the_rows_a_local_collect_adds(spark,
     assert (collect_usage(spark, sent).requests, counts(spark, logged)) == (12, (12, 60))
     assert list((logged.workspace.warehouse / usage.STATE_DIR).glob("c*")) == []  # moved, then gone
     assert collect_usage(spark, sent).requests == 0
+
+
+def test_rows_read_as_structs_equal_rows_read_as_maps_and_extra_fields_are_kept(spark, logged):
+    from opml_core.scoring.bundle import cached_bundle
+    from opml_core.scoring.engines import load_scorer
+    from opml_core.scoring.payloads import score_body
+    from opml_core.serve.handler import answer
+    from opml_core.serve.usage_log import UsageLog
+
+    scorer = load_scorer(cached_bundle(logged, "opml-model", "1"))
+    rows = [{c.display: (c.levels[n % len(c.levels)] if c.levels else 1.5 + n)
+             for c in scorer.meta.inputs.columns} for n in range(3)]
+    log = UsageLog(logged.workspace.usage, "marked")
+    log.describe(scorer.meta)
+    plain = answer(scorer, "score", {}, score_body(rows), deployment="marked", max_rows=10).record
+    tagged = answer(scorer, "score", {}, score_body([{**rows[0], "client_id": "c-7"}]),
+                    deployment="marked", max_rows=10).record
+    assert plain["extra_fields"] is False and tagged["extra_fields"] is True
+    unmarked = {k: v for k, v in plain.items() if k != "extra_fields"}  # as older endpoints wrote
+    for record, request_id in ((plain, "plain"), (tagged, "tagged"), (unmarked, "unmarked")):
+        log.write({**record, "request_id": request_id})
+    log.close()
+    collect_usage(spark, logged)
+    inputs = read_usage_table(spark, logged, usage.INPUTS).where("deployment = 'marked'")
+    by_id = {}
+    for row in inputs.orderBy("request_id", "row_index").collect():
+        by_id.setdefault(row["request_id"], []).append(row.asDict())
+    strip = [{k: v for k, v in r.items() if k != "request_id"} for r in by_id["plain"]]
+    assert strip == [{k: v for k, v in r.items() if k != "request_id"} for r in by_id["unmarked"]]
+    assert by_id["plain"][1]["age"] == rows[1]["age"] and by_id["plain"][0]["extra"] == {}
+    assert by_id["tagged"][0]["extra"] == {"client_id": "c-7"}
