@@ -2,12 +2,14 @@
 
 Spark (local, a cluster or a Spark Connect server elsewhere) writes by explicit URI under
 ``settings.warehouse`` (``OPML_WAREHOUSE_URI``, default the workspace's ``warehouse/`` folder as
-``file://``; ``Workspace.warehouse_location``). The app never assumes that URI is a folder on its own disk: it reads and writes
-small files there (dataset cards, a saved model to log) through ``pyarrow.fs``, which speaks
-``file://``, ``hdfs://``, ``s3://`` and ``gs://`` alike. ``location(workspace, *parts)`` joins a
-URI; ``copy_to_local`` brings a folder Spark wrote to a local directory; ``readable_by_spark``
-gives Spark a file of the app's (an upload, the bundled data, a simulation's record) where it can
-read it: the file itself when Spark runs beside the app, else a copy under the warehouse.
+``file://``; ``Workspace.warehouse_location``). The app never assumes that URI is a folder on
+its own disk: it lists it and reads and writes small files there (dataset cards, a saved model
+to log) through ``pyarrow.fs``, which speaks ``file://``, ``hdfs://``, ``s3://``, ``gs://`` and
+``abfss://`` alike (a scheme it cannot open, such as ``dbfs:/``, is refused with a
+``ConfigError``). ``location(workspace, *parts)`` joins a URI; ``copy_to_local`` brings a folder
+Spark wrote to a local directory; ``readable_by_spark`` gives Spark a file of the app's (an
+upload, the bundled data, a simulation's record) where it can read it: the file itself when
+Spark runs beside the app, else a copy under the warehouse.
 """
 
 from __future__ import annotations
