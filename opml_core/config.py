@@ -26,6 +26,7 @@ SPARK_MASTER_PATTERN = re.compile(
     r"^(local(\[(\*|[1-9][0-9]*)(,[0-9]+)?\])?|spark://\S+|sc://\S+|yarn|k8s://\S+)$"
 )
 TRACKING_URI_PATTERN = re.compile(r"^(sqlite:///\S+|file:\S+|https?://\S+|databricks\S*|azureml://\S+|postgresql\S*|mysql\S*|/\S+)$")
+WAREHOUSE_URI_PATTERN = re.compile(r"^[a-z][a-z0-9+.\-]*:/\S+$")
 MODEL_NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,63}$")
 GUID_PATTERN = re.compile(r"^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$")
 TENANT_PATTERN = re.compile(r"^([0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}|[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+)$")
@@ -64,6 +65,9 @@ class Settings(BaseSettings):
     spark_driver_memory: str = Field("2g", description="Driver memory for local Spark, e.g. 2g.")
     spark_shuffle_partitions: int = Field(8, ge=1, le=10_000)
     spark_ui: bool = Field(False, description="Serve the Spark UI on port 4040.")
+    warehouse_uri: str | None = Field(None, description="Where Spark writes every table and model, "
+                                      "as a URI Spark and the app can both reach (file:///…, "
+                                      "hdfs://…, s3a://…, abfss://…). Default: the workspace's warehouse/.")
     mlflow_tracking_uri: str | None = Field(None, description="Default: SQLite in the workspace.")
     mlflow_experiment: str = Field("opml")
     model_name: str = Field("opml-model", description="Default registered model name.")
@@ -113,6 +117,18 @@ class Settings(BaseSettings):
         if not SPARK_MASTER_PATTERN.match(value):
             raise ValueError("use local[*], local[N], spark://host:7077, sc://host:15002, yarn or k8s://…")
         return value
+
+    @field_validator("warehouse_uri")
+    @classmethod
+    def _check_warehouse_uri(cls, value: str | None) -> str | None:
+        if value in (None, ""):
+            return None
+        if value.startswith("/"):
+            return Path(value).as_uri()
+        if not WAREHOUSE_URI_PATTERN.match(value):
+            raise ValueError("use a URI such as file:///data/warehouse, hdfs://host/path or "
+                             "abfss://container@account.dfs.core.windows.net/path")
+        return value.rstrip("/")
 
     @field_validator("spark_driver_memory")
     @classmethod
@@ -186,8 +202,13 @@ class Settings(BaseSettings):
         return f"sqlite:///{self.workspace.mlflow_db}"
 
     @property
+    def warehouse(self) -> str:
+        """The warehouse URI in use: the configured one or the workspace's folder (file://)."""
+        return self.workspace.warehouse_location
+
+    @property
     def workspace(self) -> "Workspace":
-        return Workspace(self.home)
+        return Workspace(self.home, self.warehouse_uri)
 
 
 def load_settings(**overrides) -> Settings:
@@ -206,9 +227,11 @@ def load_settings(**overrides) -> Settings:
 
 @dataclass(frozen=True)
 class Workspace:
-    """Where each kind of state lives inside the workspace directory."""
+    """Where each kind of state lives inside the workspace directory (and the warehouse URI,
+    when tables and models live outside it)."""
 
     root: Path
+    warehouse_uri: str | None = None
 
     def __post_init__(self):
         object.__setattr__(self, "root", Path(self.root).expanduser().resolve())
@@ -216,6 +239,11 @@ class Workspace:
     @property
     def warehouse(self) -> Path:
         return self.root / "warehouse"
+
+    @property
+    def warehouse_location(self) -> str:
+        """The URI Spark writes tables and models under: OPML_WAREHOUSE_URI or ``warehouse/``."""
+        return (self.warehouse_uri or self.warehouse.as_uri()).rstrip("/")
 
     @property
     def uploads(self) -> Path:

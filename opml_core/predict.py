@@ -1,7 +1,7 @@
 """Use a model: one client's row, a batch, or simulated traffic over a period.
 
-Rows come from a workspace table (read with pyarrow, a batch at a time, so no table is ever held
-whole) or an uploaded CSV, named as users know them (``emp.var.rate``). A ``Sender`` scores one
+Rows come from a workspace table (read with pyarrow at the warehouse URI, a batch at a time, so no
+table is ever held whole) or an uploaded CSV, named as users know them (``emp.var.rate``). A ``Sender`` scores one
 batch: through an endpoint (``endpoint_sender``) or the model in this process
 (``local_sender``). Simulated traffic stamps each request with the time it stands for and keeps
 which operations rows each request carried, so their real outcomes can be revealed later; it
@@ -23,7 +23,7 @@ from typing import Callable, Iterator
 
 from opml_core.config import Workspace
 from opml_core.data.columns import ROW_ID
-from opml_core.data.tables import table_path
+from opml_core.data.tables import table_exists, table_uri
 from opml_core.errors import DataError, OpmlError
 from opml_core.scoring.inputs import InputSchema
 
@@ -264,7 +264,9 @@ def _sampled(workspace: Workspace, table: str, inputs: InputSchema,
 def _dataset(workspace: Workspace, table: str):
     import pyarrow.dataset as ds
 
-    path = table_path(workspace, table)
-    if not path.is_dir():
+    from opml_core.warehouse import filesystem
+
+    if not table_exists(workspace, table):
         raise DataError(f"There is no table {table!r}; prepare it on the Prepare page first.")
-    return ds.dataset(str(path), format="parquet")
+    fs, path = filesystem(table_uri(workspace, table))
+    return ds.dataset(path, format="parquet", filesystem=fs)

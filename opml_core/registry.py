@@ -88,7 +88,7 @@ def log_trained_model(settings: Settings, model, card, spec, params: dict, evalu
         mlflow.log_text(training_report(card, spec.estimator, evaluation), REPORT_FILE)
         with tempfile.TemporaryDirectory() as tmp:
             path = Path(tmp) / MODEL_DIR
-            _save_spark_model(model, path, card, example)
+            _save_spark_model(settings, model, path, card, example)
             mlflow.log_artifacts(str(path), MODEL_DIR)
             check = None if parity_rows is None else (lambda compiled: parity.max_difference(
                 model, compiled, parity_rows, card.features, card.numeric))
@@ -97,10 +97,16 @@ def log_trained_model(settings: Settings, model, card, spec, params: dict, evalu
     return LoggedModel(run.info.run_id, name, version, f"models:/{name}/{version}")
 
 
-def _save_spark_model(model, path: Path, card, example) -> None:
+def _save_spark_model(settings: Settings, model, path: Path, card, example) -> None:
+    """Write the MLflow model folder: Spark saves the pipeline under the warehouse URI (the
+    server does the writing, so this works on a cluster and over Spark Connect, where
+    ``mlflow.spark.save_model``'s copy through the driver's JVM does not exist), the app copies
+    it into ``path/sparkml`` and writes MLflow's metadata beside it, as ``save_model`` would."""
     import mlflow.spark
-    from mlflow.models import ModelSignature
+    from mlflow.models import Model, ModelSignature
     from mlflow.types import ColSpec, Schema
+
+    from opml_core.warehouse import copy_to_local, delete, scratch_location
 
     inputs = Schema([ColSpec("double" if card.feature_kinds[f] == "numeric" else "string", f)
                      for f in card.features])
@@ -108,8 +114,17 @@ def _save_spark_model(model, path: Path, card, example) -> None:
     example = example.copy()
     for column in card.numeric:
         example[column] = example[column].astype("float64")
-    mlflow.spark.save_model(model, str(path), signature=ModelSignature(inputs, outputs),
-                            input_example=example, pip_requirements=pinned_requirements())
+    written = scratch_location(settings.workspace, "model")
+    try:
+        model.write().overwrite().save(written)
+        copy_to_local(written, path / "sparkml")
+    finally:
+        delete(written)
+    # MLflow's own metadata writer for the spark flavor (MLmodel, requirements, environment)
+    mlflow.spark._save_model_metadata(
+        dst_dir=str(path), spark_model=model, mlflow_model=Model(), conda_env=None,
+        code_paths=None, signature=ModelSignature(inputs, outputs), input_example=example,
+        pip_requirements=pinned_requirements())
 
 
 def _compile(model_dir: Path, run_id: str, check=None, unchecked: str | None = None) -> None:

@@ -47,7 +47,7 @@ def build_spark_session(settings: Settings):
             .config("spark.ui.enabled", str(settings.spark_ui).lower())
             .config("spark.ui.showConsoleProgress", "false")
             .config("spark.local.dir", str(workspace.spark_local))
-            .config("spark.sql.warehouse.dir", str(workspace.warehouse))
+            .config("spark.sql.warehouse.dir", settings.warehouse)
         )
     builder = builder.config("spark.sql.shuffle.partitions", str(settings.spark_shuffle_partitions))
     builder = builder.config("spark.sql.session.timeZone", "UTC")
@@ -102,6 +102,16 @@ def spark_progress(spark) -> SparkProgress | None:
         total=sum(i.numTasks for i in infos),
         stages=len(infos),
     )
+
+
+def beside_app(spark) -> bool:
+    """Whether Spark runs in this process's machine and can read its files (local, classic)."""
+    if _is_connect(spark):
+        return False
+    try:
+        return spark.sparkContext.master.startswith("local")
+    except Exception:
+        return False
 
 
 def _is_connect(spark) -> bool:

@@ -12,7 +12,7 @@ from opml_core.errors import ConfigError
 @pytest.fixture(autouse=True)
 def _clean_env(monkeypatch):
     for name in ("OPML_HOME", "OPML_SPARK_MASTER", "OPML_MLFLOW_TRACKING_URI", "OPML_MODEL_NAME",
-                 "OPML_MAX_UPLOAD_MB", "OPML_SPARK_DRIVER_MEMORY"):
+                 "OPML_MAX_UPLOAD_MB", "OPML_SPARK_DRIVER_MEMORY", "OPML_WAREHOUSE_URI"):
         monkeypatch.delenv(name, raising=False)
 
 
@@ -89,3 +89,26 @@ def test_streamlit_refuses_uploads_over_opmls_own_limit_before_buffering_them():
 
     streamlit = tomllib.loads((Path(__file__).parents[1] / ".streamlit/config.toml").read_text())
     assert streamlit["server"]["maxUploadSize"] == config.Settings.model_fields["max_upload_mb"].default
+
+
+def test_the_warehouse_defaults_to_the_workspace_folder_as_a_file_uri(monkeypatch, tmp_path):
+    monkeypatch.setenv("OPML_HOME", str(tmp_path))
+    settings = load_settings()
+    assert settings.warehouse == (tmp_path / "warehouse").resolve().as_uri()
+
+
+@pytest.mark.parametrize("value,expected", [
+    ("hdfs://namenode:8020/opml/", "hdfs://namenode:8020/opml"),
+    ("abfss://data@acct.dfs.core.windows.net/opml", "abfss://data@acct.dfs.core.windows.net/opml"),
+    ("dbfs:/opml", "dbfs:/opml"),
+    ("/srv/shared/warehouse", "file:///srv/shared/warehouse"),
+])
+def test_the_warehouse_uri_setting_takes_uris_and_absolute_paths(monkeypatch, value, expected):
+    monkeypatch.setenv("OPML_WAREHOUSE_URI", value)
+    assert load_settings().warehouse == expected
+
+
+def test_a_warehouse_that_is_not_a_uri_names_the_variable(monkeypatch):
+    monkeypatch.setenv("OPML_WAREHOUSE_URI", "relative/folder")
+    with pytest.raises(ConfigError, match="OPML_WAREHOUSE_URI"):
+        load_settings()

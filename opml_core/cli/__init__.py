@@ -129,7 +129,7 @@ def _load(spark, settings, args):
     from opml_core import data
 
     if args.source == "bundled":
-        return data.load_bundled(spark)
+        return data.load_bundled(spark, workspace=settings.workspace)
     if args.source.startswith("table:"):
         return data.load_table(spark, settings.workspace, args.source.removeprefix("table:"))
     path = Path(args.source)
@@ -137,7 +137,7 @@ def _load(spark, settings, args):
         raise OpmlError(f"There is no file {path}; give a CSV/Parquet path, 'bundled' or table:NAME.")
     staged = data.stage_upload(settings.workspace, path.name, path.read_bytes(),
                                settings.max_upload_mb, args.delimiter)
-    return data.load_staged(spark, staged)
+    return data.load_staged(spark, staged, settings.workspace)
 
 
 def _skew(args, resolve):

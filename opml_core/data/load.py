@@ -52,11 +52,15 @@ class StagedFile:
     layout: FileLayout = field(compare=False)
 
 
-def load_bundled(spark, key: str = "bank-marketing") -> LoadedData:
-    """The bundled dataset, read with its known schema (no inference pass)."""
+def load_bundled(spark, key: str = "bank-marketing", workspace: Workspace | None = None) -> LoadedData:
+    """The bundled dataset, read with its known schema (no inference pass); with ``workspace``,
+    Spark away from the app (a cluster, Spark Connect) reads it from a copy in its warehouse."""
+    from opml_core.warehouse import readable_by_spark
+
     dataset = BUNDLED[key]
     df = spark.read.csv(
-        str(dataset.path), sep=dataset.delimiter, header=True, schema=dataset.schema_ddl
+        readable_by_spark(spark, workspace, dataset.path), sep=dataset.delimiter, header=True,
+        schema=dataset.schema_ddl
     )
     return _finish(df, list(df.columns), dataset.title, dataset.suggested_name, dataset)
 
@@ -76,27 +80,31 @@ def stage_upload(workspace: Workspace, filename: str, data: bytes, max_mb: int,
     return StagedFile(path, filename, layout)
 
 
-def load_staged(spark, staged: StagedFile) -> LoadedData:
-    """Read a staged upload with Spark (types inferred for CSV)."""
+def load_staged(spark, staged: StagedFile, workspace: Workspace | None = None) -> LoadedData:
+    """Read a staged upload with Spark (types inferred for CSV); with ``workspace``, Spark away
+    from the app reads it from a copy in its warehouse."""
+    from opml_core.warehouse import readable_by_spark
+
     layout = staged.layout
+    where = readable_by_spark(spark, workspace, staged.path)
     if layout.format == "parquet":
-        df = spark.read.parquet(str(staged.path))
+        df = spark.read.parquet(where)
     else:
         options = dict(sep=layout.delimiter, header=True, quote='"', escape='"', encoding="UTF-8")
-        inferred = spark.read.csv(str(staged.path), inferSchema=True, **options).schema
-        df = _whole_file_checked(spark, staged, inferred, options)
+        inferred = spark.read.csv(where, inferSchema=True, **options).schema
+        df = _whole_file_checked(spark, staged, inferred, options, where)
     base = re.sub(r"[^a-z0-9]+", "_", Path(staged.filename).stem.lower()).strip("_") or "data"
     return _finish(df, layout.columns, f"upload {staged.filename}", base[:40])
 
 
-def _whole_file_checked(spark, staged: StagedFile, schema, options: dict):
+def _whole_file_checked(spark, staged: StagedFile, schema, options: dict, where: str):
     """Read every row with the inferred types; refuse the file if any row has the wrong number of
     fields or a value its column's type cannot hold, saying how many and showing the first."""
     from pyspark.sql import functions as F
     from pyspark.sql.types import StringType, StructField, StructType
 
     checked = StructType([*schema.fields, StructField(CORRUPT, StringType())])
-    df = spark.read.csv(str(staged.path), schema=checked, mode="PERMISSIVE",
+    df = spark.read.csv(where, schema=checked, mode="PERMISSIVE",
                         columnNameOfCorruptRecord=CORRUPT, **options).cache()
     bad = df.where(F.col(CORRUPT).isNotNull())
     count = bad.count()

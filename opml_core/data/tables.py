@@ -1,17 +1,20 @@
-"""The workspace catalog: named Spark SQL tables kept as Parquet under ``warehouse/``.
+"""The workspace catalog: named Spark SQL tables kept as Parquet under the warehouse URI.
 
-Each table is a directory ``warehouse/<name>/`` holding Parquet files and, for prepared tables,
-its dataset card. Listing reads the directories (no Spark needed); reading registers the table
-as a Spark SQL view so ``spark.sql("SELECT … FROM <name>")`` works. Unlike an embedded Derby
-metastore, several processes (the app, the CLI) can use one workspace at once: writes land in a
-temporary directory and replace the table in one rename, under a workspace lock.
+Each table is a folder ``<warehouse>/<name>/`` (``OPML_WAREHOUSE_URI``, default the workspace's
+``warehouse/``) holding Parquet files and, for prepared tables, its dataset card. Spark writes
+and reads the tables by that URI; the app lists folders and reads cards through ``pyarrow.fs``
+(``opml_core/warehouse.py``), never by a driver-side path, so the same code serves local Spark,
+a cluster and Spark Connect. Reading registers the table as a Spark SQL view so
+``spark.sql("SELECT … FROM <name>")`` works. Unlike an embedded Derby metastore, several
+processes (the app, the CLI) can use one workspace at once: writes land in a temporary folder
+and replace the table in one rename, under a workspace lock (a local file: it orders this
+machine's processes).
 """
 
 from __future__ import annotations
 
 import fcntl
 import re
-import shutil
 import uuid
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -20,6 +23,7 @@ from pathlib import Path
 from opml_core.config import Workspace
 from opml_core.data.card import CARD_FILE, DatasetCard
 from opml_core.errors import DataError, TableExistsError
+from opml_core.warehouse import delete, is_dir, list_dir, location, move, read_text, write_text
 
 TABLE_NAME = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
 MONITORING_TABLES = ("model_requests", "model_inputs", "model_labels")  # written by collect only
@@ -48,24 +52,27 @@ def validate_table_name(name: str) -> str:
 
 
 def table_path(workspace: Workspace, name: str) -> Path:
+    """The table's folder on this machine when the warehouse is the workspace's own."""
     return workspace.warehouse / validate_table_name(name)
 
 
+def table_uri(workspace: Workspace, name: str) -> str:
+    """Where Spark reads and writes the table."""
+    return location(workspace, validate_table_name(name))
+
+
 def table_exists(workspace: Workspace, name: str) -> bool:
-    path = workspace.warehouse / name
-    return TABLE_NAME.match(name or "") is not None and path.is_dir()
+    return TABLE_NAME.match(name or "") is not None and is_dir(table_uri(workspace, name))
 
 
 def list_tables(workspace: Workspace, role: str | None = None) -> list[TableInfo]:
     """The workspace's tables by name (optionally only those of one role)."""
-    if not workspace.warehouse.is_dir():
-        return []
     infos = []
-    for path in sorted(workspace.warehouse.iterdir()):
-        if not path.is_dir() or not TABLE_NAME.match(path.name):
+    for name, folder in list_dir(workspace.warehouse_location):
+        if not folder or not TABLE_NAME.match(name):
             continue
-        card = read_card(workspace, path.name)
-        info = TableInfo(path.name, card.role if card else None, card.rows if card else None,
+        card = read_card(workspace, name)
+        info = TableInfo(name, card.role if card else None, card.rows if card else None,
                          card.target if card else None, card.created_at if card else None)
         if role is None or info.role == role:
             infos.append(info)
@@ -73,16 +80,17 @@ def list_tables(workspace: Workspace, role: str | None = None) -> list[TableInfo
 
 
 def read_card(workspace: Workspace, name: str) -> DatasetCard | None:
-    path = workspace.warehouse / name / CARD_FILE
-    return DatasetCard.from_json(path.read_text("utf-8")) if path.is_file() else None
+    if not TABLE_NAME.match(name or ""):
+        return None
+    text = read_text(location(workspace, name, CARD_FILE))
+    return DatasetCard.from_json(text) if text is not None else None
 
 
 def read_table(spark, workspace: Workspace, name: str):
     """The table as a Spark DataFrame, also registered as a Spark SQL view of that name."""
-    path = table_path(workspace, name)
-    if not path.is_dir():
+    if not table_exists(workspace, validate_table_name(name)):
         raise DataError(f"There is no table {name!r}. Create it on the Prepare page first.")
-    df = spark.read.parquet(str(path))
+    df = spark.read.parquet(table_uri(workspace, name))
     df.createOrReplaceTempView(name)
     return df
 
@@ -108,26 +116,25 @@ def write_tables(workspace: Workspace, frames: dict[str, tuple[object, DatasetCa
             f"A table named {existing[0]!r} already exists. Choose another name, or confirm "
             "that you want to replace it."
         )
-    staging = workspace.warehouse / f".staging-{uuid.uuid4().hex[:8]}"
+    staging = location(workspace, f".staging-{uuid.uuid4().hex[:8]}")
     try:
         for name, (df, card) in frames.items():
-            target = staging / validate_table_name(name)
-            df.write.mode("error").parquet(str(target))
+            target = f"{staging}/{validate_table_name(name)}"
+            df.write.mode("error").parquet(target)
             if card is not None:
-                (target / CARD_FILE).write_text(card.to_json(), "utf-8")
+                write_text(f"{target}/{CARD_FILE}", card.to_json())
         with workspace_lock(workspace):
             for name in frames:
-                _swap_in(staging / name, workspace.warehouse / name)
+                _swap_in(workspace, f"{staging}/{name}", name)
     finally:
-        shutil.rmtree(staging, ignore_errors=True)
+        delete(staging)
 
 
 def delete_table(workspace: Workspace, name: str) -> None:
     """Remove a table and its card."""
-    path = table_path(workspace, name)
+    uri = table_uri(workspace, name)
     with workspace_lock(workspace):
-        if path.is_dir():
-            shutil.rmtree(path)
+        delete(uri)
 
 
 @contextmanager
@@ -142,9 +149,10 @@ def workspace_lock(workspace: Workspace):
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-def _swap_in(new: Path, final: Path) -> None:
-    trash = final.with_name(f".trash-{final.name}-{uuid.uuid4().hex[:8]}")
-    if final.exists():
-        final.rename(trash)
-    new.rename(final)
-    shutil.rmtree(trash, ignore_errors=True)
+def _swap_in(workspace: Workspace, new: str, name: str) -> None:
+    final = table_uri(workspace, name)
+    trash = location(workspace, f".trash-{name}-{uuid.uuid4().hex[:8]}")
+    if is_dir(final):
+        move(final, trash)
+    move(new, final)
+    delete(trash)

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from opml_core.config import Settings
 from opml_core.data.card import DatasetCard
-from opml_core.data.tables import read_card, table_path
+from opml_core.data.tables import read_card, table_exists, table_uri
 from opml_core.errors import MonitorError
 from opml_core.monitor.calculator import FeatureSpec
 from opml_core.usage import INPUTS, REQUESTS
@@ -42,10 +42,9 @@ class ModelContext:
 
 
 def read_usage_table(spark, settings: Settings, name: str):
-    path = table_path(settings.workspace, name)
-    if not path.is_dir():
+    if not table_exists(settings.workspace, name):
         return None
-    return spark.read.option("mergeSchema", "true").parquet(str(path))
+    return spark.read.option("mergeSchema", "true").parquet(table_uri(settings.workspace, name))
 
 
 def usage_frames(spark, settings: Settings, deployment: str):

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from opml_core.config import Settings
 from opml_core.data.tables import read_card, write_tables
+from opml_core.warehouse import readable_by_spark
 from opml_core.errors import MonitorError
 from opml_core.monitor.context import read_usage_table
 from opml_core.usage import INPUTS, LABELS
@@ -39,7 +40,7 @@ def reveal_outcomes(spark, settings: Settings, deployment: str) -> LabelResult:
         raise MonitorError(f"{deployment} has no simulated traffic to reveal outcomes for; label "
                            "its requests with a file instead.")
     sent = (spark.read.schema("request_id STRING, table STRING, row_ids ARRAY<BIGINT>")
-            .json([str(f) for f in files])
+            .json([readable_by_spark(spark, settings.workspace, f) for f in files])
             .select("request_id", "table", F.posexplode("row_ids").alias("row_index", "row_id")))
     labelled = None
     for (table,) in sent.select("table").distinct().collect():
@@ -70,8 +71,8 @@ def add_labels_file(spark, settings: Settings, deployment: str, data: bytes, fil
         if needed not in columns:
             raise MonitorError(f"{filename} has no {role} column {needed!r}; its columns are "
                                f"{', '.join(columns)}.")
-    file = (spark.read.csv(str(staged.path), header=True, sep=staged.layout.delimiter,
-                           inferSchema=False)
+    file = (spark.read.csv(readable_by_spark(spark, settings.workspace, staged.path), header=True,
+                           sep=staged.layout.delimiter, inferSchema=False)
             .toDF(*columns).select(F.col(f"`{key_column}`").alias("key"),
                                    F.trim(F.col(f"`{outcome_column}`")).alias("actual")))
     _check_classes(file, classes, filename)

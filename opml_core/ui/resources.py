@@ -59,12 +59,14 @@ def _loaded(source: SourceRef, home: str):
     from opml_core import data
     from opml_core.config import Workspace
 
-    session = get_spark(load_settings())
+    settings = load_settings()
+    session = get_spark(settings)
+    workspace = Workspace(home, settings.warehouse_uri)
     if source.kind == "bundled":
-        return data.load_bundled(session, source.ref)
+        return data.load_bundled(session, source.ref, workspace)
     if source.kind == "table":
-        return data.load_table(session, Workspace(home), source.ref)
-    return data.load_staged(session, _restage(source))
+        return data.load_table(session, workspace, source.ref)
+    return data.load_staged(session, _restage(source), workspace)
 
 
 def loaded(source: SourceRef):
@@ -160,12 +162,13 @@ _MISSING = object()
 def monitor_report(deployment: str, window: str, thresholds: dict, classifier: bool):
     """The monitoring report, recomputed (with progress) only when new usage or labels arrive
     or the choices change; other thresholds only re-judge the cached values."""
+    from opml_core.data.tables import table_exists
     from opml_core.monitor.report import run_monitor, with_thresholds
     from opml_core.ui.progress import run_with_progress
     from opml_core.usage import REQUESTS
 
     current = settings()
-    if not (current.workspace.warehouse / REQUESTS).is_dir():
+    if not table_exists(current.workspace, REQUESTS):
         return None  # nothing collected yet: the empty state needs no Spark
     key = (deployment, window, classifier, str(current.home), _usage_stamp(current))
     with _REPORTS_LOCK:
@@ -185,11 +188,13 @@ def monitor_report(deployment: str, window: str, thresholds: dict, classifier: b
 
 def _usage_stamp(current) -> tuple:
     """Changes whenever a collect or a labels update lands."""
-    from opml_core.usage import STATE_DIR
+    from opml_core.data.tables import table_uri
+    from opml_core.usage import LABELS, STATE_DIR
+    from opml_core.warehouse import modified_ns
 
-    paths = [current.workspace.usage / STATE_DIR / "state.json",
-             current.workspace.warehouse / "model_labels"]
-    return tuple(p.stat().st_mtime_ns if p.exists() else 0 for p in paths)
+    state = current.workspace.usage / STATE_DIR / "state.json"
+    return (state.stat().st_mtime_ns if state.exists() else 0,
+            modified_ns(table_uri(current.workspace, LABELS)))
 
 
 def _restage(source: SourceRef):

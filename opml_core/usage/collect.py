@@ -12,8 +12,10 @@ tables:
   probability).
 
 Exactly once: each run copies the byte ranges it takes into a staging folder, notes them in
-``pending.json``, lets Spark turn them into Parquet, then moves the files into the tables and
-records the ranges as consumed, under a lock. A run that stops half-way is rolled forward by the
+``pending.json``, lets Spark turn them into Parquet under the warehouse URI
+(``<warehouse>/_collect/<batch>/``; the records reach Spark as Arrow batches when it does not run
+beside the app), then moves the files into the tables and records the ranges as consumed, under
+a lock. A run that stops half-way is rolled forward by the
 next one; lines written during a run are left for the next. Only one collect runs at a time.
 """
 
@@ -36,6 +38,7 @@ from opml_core.data.tables import MONITORING_TABLES, workspace_lock
 from opml_core.errors import MonitorError
 from opml_core.files import write_atomic
 from opml_core.usage.sources import SOURCES, Chunk, UsageSource, known_models
+from opml_core.warehouse import delete, list_dir, location, move
 
 REQUESTS, INPUTS, LABELS = MONITORING_TABLES
 STATE_DIR = "_collect"
@@ -56,7 +59,7 @@ class CollectResult:
 def collect_usage(spark, settings: Settings, progress: Callable[[str], None] = lambda m: None,
                   sources: list[str] | None = None) -> CollectResult:
     """Append new usage records to model_requests and model_inputs; see the module docstring."""
-    from opml_core.usage.tables import build_tables
+    from opml_core.usage.tables import build_tables, sent_lines
 
     started = time.perf_counter()
     folder = settings.workspace.usage / STATE_DIR
@@ -78,8 +81,10 @@ def collect_usage(spark, settings: Settings, progress: Callable[[str], None] = l
         _copy(readers, chunks, staging / "logs")
         (staging / "pending.json").write_text(json.dumps([vars(c) for c in chunks]))
         progress("Turning records into table rows with Spark")
-        requests, rows, types = build_tables(spark, staging / "logs", staging,
-                                             known_models(settings), state.get("types", {}))
+        beside_app = settings.spark_master.startswith("local")
+        lines = None if beside_app else sent_lines(spark, staging / "logs")
+        requests, rows, types = build_tables(spark, staging / "logs", _written(settings, batch),
+                                             known_models(settings), state.get("types", {}), lines)
         progress("Adding them to model_requests and model_inputs")
         (staging / "types.json").write_text(json.dumps(types))
         (staging / "complete").touch()
@@ -184,15 +189,13 @@ def _copy(readers: list[UsageSource], chunks: list[Chunk], target: Path) -> None
 def _commit(settings: Settings, folder: Path, staging: Path) -> None:
     """Move the staged Parquet files into the tables and record the ranges, atomically enough:
     a crash part-way is finished by the next run (_roll_forward)."""
-    warehouse = settings.workspace.warehouse
+    written = _written(settings, staging.name)
     with workspace_lock(settings.workspace):
         for table in (REQUESTS, INPUTS):
-            source = staging / table
-            if not source.is_dir():
-                continue
-            (warehouse / table).mkdir(parents=True, exist_ok=True)
-            for part in sorted(source.glob("*.parquet")):
-                part.rename(warehouse / table / f"{staging.name}-{part.name}")
+            for name, is_folder in list_dir(f"{written}/{table}"):
+                if not is_folder and name.endswith(".parquet"):
+                    move(f"{written}/{table}/{name}",
+                         location(settings.workspace, table, f"{staging.name}-{name}"))
         state = _load_state(folder)
         if staging.name not in state["batches"]:
             for chunk in json.loads((staging / "pending.json").read_text()):
@@ -203,7 +206,13 @@ def _commit(settings: Settings, folder: Path, staging: Path) -> None:
                 state["types"] = {**json.loads(types.read_text()), **state.get("types", {})}
             state["batches"] = (state["batches"] + [staging.name])[-1000:]
             _save_state(folder, state)
+    delete(written)
     shutil.rmtree(staging, ignore_errors=True)
+
+
+def _written(settings: Settings, batch: str) -> str:
+    """Where Spark writes one batch's Parquet before it joins the tables."""
+    return location(settings.workspace, STATE_DIR, batch)
 
 
 def _roll_forward(settings: Settings, folder: Path) -> None:
@@ -212,4 +221,5 @@ def _roll_forward(settings: Settings, folder: Path) -> None:
         if (staging / "complete").is_file():
             _commit(settings, folder, staging)
         else:
+            delete(_written(settings, staging.name))
             shutil.rmtree(staging, ignore_errors=True)

@@ -111,6 +111,28 @@ def test_a_column_keeps_the_type_it_was_first_collected_with(spark, logged):
     assert inputs.where("request_id = 'typed-1'").first()["age"] is None
 
 
+def test_records_sent_through_the_session_read_as_spark_reads_the_files(spark, logged, tmp_path):
+    from opml_core.usage.tables import RECORD_SCHEMA, read_records, sent_lines
+
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    (logs / "part-00000.jsonl").write_text(
+        "".join(path.read_text() for path in sorted(logged.workspace.usage.rglob("*.jsonl")))
+        + "\n{not json\n")
+    from_files = read_records(spark, logs, RECORD_SCHEMA)
+    sent = read_records(spark, logs, RECORD_SCHEMA, sent_lines(spark, logs, batch_lines=5))  # 3 batches
+    assert sent.schema == from_files.schema
+    assert sorted(map(str, sent.collect())) == sorted(map(str, from_files.collect()))
+    assert from_files.where("request_id IS NOT NULL").count() == 12
+
+
+def test_a_collect_through_the_session_adds_the_rows_a_local_collect_adds(spark, logged):
+    sent = logged.model_copy(update={"spark_master": "sc://127.0.0.1:1"})  # Spark away from the logs
+    assert (collect_usage(spark, sent).requests, counts(spark, logged)) == (12, (12, 60))
+    assert list((logged.workspace.warehouse / usage.STATE_DIR).glob("c*")) == []  # moved, then gone
+    assert collect_usage(spark, sent).requests == 0
+
+
 def test_rows_read_as_structs_equal_rows_read_as_maps_and_extra_fields_are_kept(spark, logged):
     from opml_core.scoring.bundle import cached_bundle
     from opml_core.scoring.engines import load_scorer
