@@ -92,7 +92,7 @@ def log_trained_model(settings: Settings, model, card, spec, params: dict, evalu
             mlflow.log_artifacts(str(path), MODEL_DIR)
             check = None if parity_rows is None else (lambda compiled: parity.max_difference(
                 model, compiled, parity_rows, card.features, card.numeric))
-            _compile(path, run.info.run_id, check)
+            parity.compile_checked(path, run.info.run_id, check)
         version = _register(settings, name, run.info.run_id)
     return LoggedModel(run.info.run_id, name, version, f"models:/{name}/{version}")
 
@@ -125,42 +125,6 @@ def _save_spark_model(settings: Settings, model, path: Path, card, example) -> N
         dst_dir=str(path), spark_model=model, mlflow_model=Model(), conda_env=None,
         code_paths=None, signature=ModelSignature(inputs, outputs), input_example=example,
         pip_requirements=pinned_requirements())
-
-
-def _compile(model_dir: Path, run_id: str, check=None, unchecked: str | None = None) -> None:
-    """Build the Spark-free scorer now, so deploying this version never waits for it, and check
-    it against Spark (``scoring/parity.py``): ``check(compiled)`` gives (largest difference,
-    rows compared); without one, ``unchecked`` is why the version scores through Spark (None:
-    trust the compiled form). On any doubt, Spark it is."""
-    import mlflow
-
-    from opml_core.scoring.bundle import log_compiled
-    from opml_core.scoring.compile import UnsupportedStage, compile_spark_model
-
-    def through_spark(note: str) -> None:
-        mlflow.set_tags({parity.SCORER_TAG: "spark", parity.NOTE_TAG: note})
-
-    try:
-        compiled = compile_spark_model(model_dir / "sparkml")
-    except UnsupportedStage:
-        return  # deployments of this version score through Spark and say so
-    except Exception as exc:  # a pipeline the compiler misreads: never abort registration
-        return through_spark(f"The fast scorer could not read this pipeline ({type(exc).__name__}: "
-                             f"{str(exc)[:120]}), so it scores through Spark: exact, but slower.")
-    if check is None and unchecked:
-        return through_spark(unchecked)
-    if check is not None:
-        try:
-            diff, rows = check(compiled)
-        except Exception as exc:  # the compiled form fails where Spark did not
-            return through_spark(f"The fast scorer failed on rows Spark scored ({type(exc).__name__}: "
-                                 f"{str(exc)[:120]}), so it scores through Spark: exact, but slower.")
-        mlflow.log_metrics({parity.DIFF_METRIC: diff, parity.ROWS_METRIC: rows})
-        if not diff <= parity.TOLERANCE:  # NaN is a difference too
-            return through_spark(f"The fast scorer differed from Spark by up to {diff:.1e} on "
-                                 f"{rows:,} of this model's rows, so it scores through Spark: "
-                                 "exact, but slower.")
-    log_compiled(compiled, run_id)
 
 
 def _register(settings: Settings, name: str, run_id: str) -> str:
@@ -300,7 +264,7 @@ def register_model_dir(settings: Settings, path: Path, name: str, label: str,
         if (path / "sparkml").is_dir():
             check = None if not spark_example else (
                 lambda compiled: parity.example_difference(compiled, *spark_example))
-            _compile(path, run.info.run_id, check, unchecked=parity.UNCHECKED_NOTE)
+            parity.compile_checked(path, run.info.run_id, check, unchecked=parity.UNCHECKED_NOTE)
         version = _register(settings, name, run.info.run_id)
     return LoggedModel(run.info.run_id, name, version, f"models:/{name}/{version}")
 

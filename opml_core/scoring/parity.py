@@ -11,6 +11,8 @@ on, the version is marked to score through Spark, with a note saying why.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 
 TOLERANCE = 1e-9
@@ -51,3 +53,39 @@ def example_difference(compiled, records: list[dict], probabilities: list[float]
     columns = {name: [row.get(name) for row in records] for name in compiled.columns}
     mine, _, _ = compiled.score(columns)
     return float(np.max(np.abs(mine - np.asarray(probabilities, dtype=float)))), len(records)
+
+
+def compile_checked(model_dir: Path, run_id: str, check=None, unchecked: str | None = None) -> None:
+    """Build the Spark-free scorer now, so deploying this version never waits for it, and check
+    it against Spark (``scoring/py``): ``check(compiled)`` gives (largest difference,
+    rows compared); without one, ``unchecked`` is why the version scores through Spark (None:
+    trust the compiled form). On any doubt, Spark it is."""
+    import mlflow
+
+    from opml_core.scoring.bundle import log_compiled
+    from opml_core.scoring.compile import UnsupportedStage, compile_spark_model
+
+    def through_spark(note: str) -> None:
+        mlflow.set_tags({SCORER_TAG: "spark", NOTE_TAG: note})
+
+    try:
+        compiled = compile_spark_model(model_dir / "sparkml")
+    except UnsupportedStage:
+        return  # deployments of this version score through Spark and say so
+    except Exception as exc:  # a pipeline the compiler misreads: never abort registration
+        return through_spark(f"The fast scorer could not read this pipeline ({type(exc).__name__}: "
+                             f"{str(exc)[:120]}), so it scores through Spark: exact, but slower.")
+    if check is None and unchecked:
+        return through_spark(unchecked)
+    if check is not None:
+        try:
+            diff, rows = check(compiled)
+        except Exception as exc:  # the compiled form fails where Spark did not
+            return through_spark(f"The fast scorer failed on rows Spark scored ({type(exc).__name__}: "
+                                 f"{str(exc)[:120]}), so it scores through Spark: exact, but slower.")
+        mlflow.log_metrics({DIFF_METRIC: diff, ROWS_METRIC: rows})
+        if not diff <= TOLERANCE:  # NaN is a difference too
+            return through_spark(f"The fast scorer differed from Spark by up to {diff:.1e} on "
+                                 f"{rows:,} of this model's rows, so it scores through Spark: "
+                                 "exact, but slower.")
+    log_compiled(compiled, run_id)
