@@ -37,6 +37,7 @@ from opml_core.config import Settings
 from opml_core.data.tables import MONITORING_TABLES, workspace_lock
 from opml_core.errors import MonitorError
 from opml_core.files import write_atomic
+from opml_core.spark import beside_app
 from opml_core.usage.sources import SOURCES, Chunk, UsageSource, known_models
 from opml_core.warehouse import delete, list_dir, location, move
 
@@ -81,8 +82,7 @@ def collect_usage(spark, settings: Settings, progress: Callable[[str], None] = l
         _copy(readers, chunks, staging / "logs")
         (staging / "pending.json").write_text(json.dumps([vars(c) for c in chunks]))
         progress("Turning records into table rows with Spark")
-        beside_app = settings.spark_master.startswith("local")
-        lines = None if beside_app else sent_lines(spark, staging / "logs")
+        lines = None if beside_app(spark) else sent_lines(spark, staging / "logs")
         requests, rows, types = build_tables(spark, staging / "logs", _written(settings, batch),
                                              known_models(settings), state.get("types", {}), lines)
         progress("Adding them to model_requests and model_inputs")

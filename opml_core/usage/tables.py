@@ -69,8 +69,10 @@ def build_tables(spark, logs: Path, written: str, models: list[BundleMeta],
     columns = input_columns(models, fixed)
     plain = read_records(spark, logs, _struct_schema(columns), lines).where(
         F.col("extra_fields") == F.lit(False))
+    # written as IS NULL OR = true (not coalesce) so the JSON reader gets the filter and skips
+    # parsing the maps of every line whose flag, written before its inputs, says false
     marked = read_records(spark, logs, RECORD_SCHEMA, lines).where(
-        F.coalesce("extra_fields", F.lit(True)))
+        F.col("extra_fields").isNull() | (F.col("extra_fields") == F.lit(True)))
     target = f"{written}/model_inputs"
     _input_rows(plain, columns, with_extra=False).write.parquet(target)
     _input_rows(marked, columns, with_extra=True).write.mode("append").parquet(target)
