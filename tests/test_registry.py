@@ -1,19 +1,32 @@
 """The registry: versions compared side by side, aliases that name champion and challenger."""
 
+import shutil
+
 import pytest
 
 from opml_core.errors import TrainingError
 from opml_core.registry import list_models, list_versions, remove_alias, set_alias
+from opml_core.submission import submit_model_zip
+from tests.conftest import make_settings
 from tests.test_submission import pyfunc_zip
 
-from opml_core.submission import submit_model_zip
+
+@pytest.fixture(scope="module")
+def two_versions_store(tmp_path_factory, mlflow_template):
+    """An MLflow store holding two submitted versions, made once for the module (each
+    submission is tried in a sandboxed process)."""
+    home = tmp_path_factory.mktemp("two-versions")
+    made = make_settings(home / "workspace", mlflow_template)
+    data = pyfunc_zip(home)
+    for _ in range(2):
+        submit_model_zip(made, data, "doubler.zip")
+    return made.workspace.mlflow_db
 
 
 @pytest.fixture
-def two_versions(settings, tmp_path):
-    data = pyfunc_zip(tmp_path)
-    for _ in range(2):
-        submit_model_zip(settings, data, "doubler.zip")
+def two_versions(settings, two_versions_store):
+    """A fresh workspace whose registry holds the two versions (aliases change only the store)."""
+    shutil.copy(two_versions_store, settings.workspace.mlflow_db)
     return settings
 
 
