@@ -12,6 +12,8 @@ settings = resources.settings()
 
 deployments = all_deployments(settings)
 with st.expander("New deployment", expanded=not deployments):
-    deploy_view.new_deployment(settings)
+    made = deploy_view.new_deployment(settings)
+if made is not None:  # show the new deployment's card at once, not on the next rerun
+    deployments = all_deployments(settings)
 for info in deployments:
     deploy_view.deployment_card(settings, info)

@@ -43,7 +43,8 @@ def version_choices(settings, model: str) -> dict[str, str]:
     return choices
 
 
-def new_deployment(settings) -> None:
+def new_deployment(settings) -> DeploymentInfo | None:
+    """The new-deployment form; returns the deployment it just made or joined, if any."""
     models = list_models(settings)
     if not models:
         empty_state("No registered model yet: train one first.", "app_pages/train.py", "Train a model")
@@ -75,14 +76,16 @@ def new_deployment(settings) -> None:
         st.warning("Without a key, anyone who can reach this port can use the model.",
                    icon=":material/lock_open:")
     clicked = st.button("Deploy", key="deploy.go", type="primary", disabled=not connected)
+    info = None
     with reporting():
         if clicked:
             info = _deploy_once(settings, target, name, model, label, str(ref), auth or cloud, options)
         else:  # a deployment started before a reload, or from another tab
             info = resume("deploy", str(settings.home))
         if info is not None:
-            st.success(f"{info.name} is {info.status} at {info.scoring_uri}",
-                       icon=":material/check_circle:")
+            st.success(f"{info.name} is {info.status} at {info.scoring_uri}. Its key and ready-to-run "
+                       "calls are in its card below.", icon=":material/check_circle:")
+    return info
 
 
 def _deploy_once(settings, target, name, model, label, ref, auth, options):

@@ -24,14 +24,14 @@ def test_deploy_page_invites_deploying_when_there_is_none(workspace, in_workspac
     assert new.label == "New deployment" and new.proto.expanded
 
 
-def test_deploying_from_the_page_shows_a_running_card_with_masked_keys(workspace, in_workspace):
+def test_deploying_from_the_page_shows_its_running_card_at_once_with_masked_keys(workspace, in_workspace):
     in_workspace(workspace)
     at = open_page("deploy")
     at.text_input(key="deploy.name").set_value("page-endpoint")
     at.button(key="deploy.go").click().run()
     assert not at.exception
     assert "page-endpoint is running at http://127.0.0.1:" in texts(at.success)
-    at.run()
+    # the new card shows in the same run as the click, not only after the next one
     assert "### page-endpoint :green-badge[● running]" in texts(at.markdown)
     keys = get_target("local", workspace).keys("page-endpoint")
     shown = texts(at.code)
