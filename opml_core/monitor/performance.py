@@ -35,6 +35,14 @@ class PerformanceResult:
     labelled: int = 0
     notes: list[str] = field(default_factory=list)
 
+    def unreliable_warning(self) -> str | None:
+        """The sentence the page and the export show when some estimates failed their check."""
+        unsure = [w for w in self.per_window if w["unreliable"]]
+        if not unsure:
+            return None
+        return (f"The estimate is unreliable in {len(unsure)} of {len(self.per_window)} windows "
+                f"(crosses), e.g. {unsure[-1]['window']:%Y-%m-%d %H:%M}: {unsure[-1]['unreliable']}.")
+
 
 def calibration(bins: ScoreBins, groups: int = CALIBRATION_GROUPS) -> np.ndarray:
     """Calibrated P(positive) for each of the BINS probability bins (isotonic over groups)."""
