@@ -198,7 +198,7 @@ class DriftCalculator:
             return F.coalesce(col(feature.name).cast("string"), F.lit(MISSING))
         if feature.name in self._grids:
             return F.col(_bucket_column(feature.name))
-        value = col(feature.name).cast("double")
+        value = col(feature.name).try_cast("double")  # text that is no number: missing
         return F.when(~F.isnan(value) & (F.abs(value) < F.lit(float("inf"))), value)
 
     def _bucketize(self, frame):
@@ -208,7 +208,7 @@ class DriftCalculator:
         for name, grid in self._grids.items():
             splits = [-float("inf"), *grid[:-1].tolist(), float("inf")]
             plain = f"{_bucket_column(name)}_in"  # ML stages read dotted names as nested fields
-            frame = frame.withColumn(plain, col(name).cast("double"))
+            frame = frame.withColumn(plain, col(name).try_cast("double"))
             frame = Bucketizer(splits=splits, inputCol=plain, outputCol=_bucket_column(name),
                                handleInvalid="keep").transform(frame)
         return frame
