@@ -4,7 +4,7 @@ import streamlit as st
 
 from opml_core.monitor.windows import LABELS
 from opml_core.ui import monitor_view, resources
-from opml_core.ui.feedback import reporting
+from opml_core.ui.feedback import reporting, section
 from opml_core.ui.progress import run_with_progress
 from opml_core.ui.widgets import empty_state
 from opml_core.usage import collect_usage
@@ -47,17 +47,18 @@ if report is None:
                 "simulate traffic there), then press Collect new usage.", "app_pages/predict.py",
                 "Send requests")
     st.stop()
-monitor_view.cards(report)
+with section("The status cards"):
+    monitor_view.cards(report)
 usage, performance, drift, classifier = st.tabs(["Usage", "Performance", "Drift", "Drift classifier"])
-with usage, reporting():  # each section fails alone
+with usage, section("Usage"):  # each section fails alone
     monitor_view.usage(report)
-with performance, reporting():
+with performance, section("Performance"):
     monitor_view.performance(settings, report, deployment)
-with drift, reporting():
+with drift, section("Drift"):
     monitor_view.drift(report)
-with classifier, reporting():
+with classifier, section("The drift classifier"):
     monitor_view.classifier(report)
-with reporting():
+with section("The report download"):
     monitor_view.export(report)
-with reporting():
+with section("Alerts"):
     monitor_view.alerts(settings, report)

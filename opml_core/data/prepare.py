@@ -212,7 +212,7 @@ def _skew_record(parts: SplitParts) -> dict:
     return {"skew_rows": {"segment_before": parts.segment_before, "segment_after": parts.segment_after,
                           "added": parts.added, "operations_rows": parts.operations_rows,
                           "placement": "spread at random through the operations rows (seeded)"
-                          if parts.added else "removed at random (seeded)"}}
+                          if parts.added else "removed at random (seeded), the rest left in place"}}
 
 
 def _reference(training, features: list[str], kinds: dict[str, str]) -> dict:

@@ -5,7 +5,8 @@ seeded; temporal splits keep the last rows (by file order or a date column) for 
 the bank data's later, economically different months land there. Skew injection makes one
 segment (e.g. clients over 60) more common in operations, so drift is surely present; the
 added copies are spread at random (seeded) through the operations rows' order, so any stretch
-of it (a simulated week, say) carries the skew, not only its end.
+of it (a simulated week, say) carries the skew, not only its end. Making a segment rarer
+(factor below 1) removes some of its rows at random (seeded) and leaves the others in place.
 """
 
 from __future__ import annotations
@@ -139,9 +140,11 @@ def _inject_skew(parts: SplitParts, skew: SkewSpec, kinds: dict[str, str], seed:
     if skew.factor >= 1.0:
         extra = segment.sample(withReplacement=True, fraction=skew.factor - 1.0, seed=seed)
         operations = _interleave(parts.operations, extra, seed)
-    else:
-        kept = segment.sample(withReplacement=False, fraction=skew.factor, seed=seed)
-        operations = parts.operations.where(~condition | F.col(skew.column).isNull()).unionByName(kept)
+    else:  # each segment row stays where it is, or goes (seeded draw): no reordering
+        draw = F.rand(seed)
+        operations = (parts.operations.withColumn("__keep", draw < F.lit(skew.factor))
+                      .where(~condition | F.col(skew.column).isNull() | F.col("__keep"))
+                      .drop("__keep"))
     operations = operations.cache()
     after = operations.where(condition).count()
     if before == 0:

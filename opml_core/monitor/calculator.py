@@ -6,7 +6,7 @@ thousand numbers however many rows there are — and ``stats`` turns them into e
 method's value per feature and window, plus the whole period. A numeric feature with more than
 ``MAX_DISTINCT`` distinct training values is counted on a grid of that many reference quantiles,
 and a window with more categories than that counts its rarest unseen ones as one, so memory
-stays bounded. Column names are the readable ones users see.
+stays bounded. Column names are the readable ones users see, whatever they hold (``col``).
 """
 
 from __future__ import annotations
@@ -37,11 +37,17 @@ class FeatureSpec:
     levels: tuple[str, ...] = ()
 
 
+def quoted(name: str) -> str:
+    """A column name as a Spark identifier: backquoted, backquotes inside doubled, so dots,
+    spaces and backquotes are part of the name."""
+    return "`" + name.replace("`", "``") + "`"
+
+
 def col(name: str):
-    """A Spark column by readable name (which may hold dots)."""
+    """A Spark column by readable name (which may hold dots, backquotes or anything else)."""
     from pyspark.sql import functions as F
 
-    return F.col(f"`{name}`")
+    return F.col(quoted(name))
 
 
 class DriftCalculator:
@@ -192,7 +198,7 @@ class DriftCalculator:
             return F.coalesce(col(feature.name).cast("string"), F.lit(MISSING))
         if feature.name in self._grids:
             return F.col(_bucket_column(feature.name))
-        value = col(feature.name).cast("double")
+        value = col(feature.name).try_cast("double")  # text that is no number: missing
         return F.when(~F.isnan(value) & (F.abs(value) < F.lit(float("inf"))), value)
 
     def _bucketize(self, frame):
@@ -202,7 +208,7 @@ class DriftCalculator:
         for name, grid in self._grids.items():
             splits = [-float("inf"), *grid[:-1].tolist(), float("inf")]
             plain = f"{_bucket_column(name)}_in"  # ML stages read dotted names as nested fields
-            frame = frame.withColumn(plain, col(name).cast("double"))
+            frame = frame.withColumn(plain, col(name).try_cast("double"))
             frame = Bucketizer(splits=splits, inputCol=plain, outputCol=_bucket_column(name),
                                handleInvalid="keep").transform(frame)
         return frame
@@ -212,7 +218,7 @@ class DriftCalculator:
         if not names:
             return {}
         points = self._reference_frame.approxQuantile(
-            [f"`{n}`" for n in names], np.linspace(0, 1, MAX_DISTINCT).tolist(), 1e-4)
+            [quoted(n) for n in names], np.linspace(0, 1, MAX_DISTINCT).tolist(), 1e-4)
         return {name: np.unique(p) for name, p in zip(names, points) if p}
 
 

@@ -4,7 +4,9 @@
 classifier) and one per section that could not be computed. The Drift card names every feature
 in alert, grouped by what happened to it — new categories, a shifted segment ("age above 60:
 22% vs 0.4% in training"), a moved distribution — the features the model relies on most
-first; each is a ``CardItem`` whose ``anchor`` is the id of that feature's chart.
+first: the group holding the most important feature comes first, and within a group the more
+important feature comes first (the drift score breaks ties). Each is a ``CardItem`` whose
+``anchor`` is the id of that feature's chart.
 """
 
 from __future__ import annotations
@@ -79,15 +81,15 @@ def drift_card(drift, importances: dict[str, float]) -> StatusCard:
     score = {v.feature: v.value for v in drift.ranking(SCORE)}
     chosen.sort(key=lambda f: (-importances.get(f, 0.0), -score.get(f, 0.0)))
     items = [_finding(drift, feature) for feature in chosen]
-    items.sort(key=lambda item: GROUPS.index(item.group))  # stable: importance order kept within
+    groups = list(dict.fromkeys(item.group for item in items))  # by their most important feature
+    items.sort(key=lambda item: groups.index(item.group))  # stable: importance order kept within
     word = "alert" if level == ALERT else "warning"
     sentence = (f"{len(items)} feature{'s' if len(items) != 1 else ''} in {word}"
                 f"{', the ones the model relies on most first' if importances and len(items) > 1 else ''}. ")
     parts = []
-    for group in GROUPS:
+    for group in groups:
         texts = [item.text for item in items if item.group == group]
-        if texts:
-            parts.append(f"{group}: {'; '.join(texts)}.")
+        parts.append(f"{group}: {'; '.join(texts)}.")
     too_little = drift.too_little()
     if too_little:
         parts.append(f"{len(too_little)} window(s) had too little data for some statistics.")

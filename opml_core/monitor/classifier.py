@@ -1,7 +1,8 @@
 """The drift classifier: can a model tell training rows from production rows?
 
 A bounded sample of each window (up to ``SAMPLE_PER_SIDE`` rows, drawn at random in Spark) and
-as many training rows reach the driver, one number per column (``encode``: numbers as they are,
+as many training rows reach the driver, typed in Spark (numbers sent as text are parsed there, and
+what is no number becomes missing), one number per column (``encode``: numbers as they are,
 categories as their rank in training, new ones past the last). There scikit-learn's random forest
 (``TREES`` trees, each on half the rows: the AUC settles within about 0.005 between seeds) learns
 to separate training (label 0) from the window (label 1) in ``FOLDS`` shuffled stratified folds.
@@ -110,12 +111,12 @@ def window_samples(reference, production, card, window_column: str = "window", s
     if not windows:
         return [], [], too_little
     features = list(card.features)
-    renamed = [col(card.display(f)).alias(f) for f in features]
+    renamed = [_typed(card, f) for f in features]
     total = reference.count()
     size = min(SAMPLE_PER_SIDE, max(counts[w] for w in windows), total)
     training = (reference.select(*renamed)
                 .sample(False, min(1.0, size * 1.1 / max(total, 1)), seed).limit(size)
-                .select(F.lit(-1).alias("__w"), *features))
+                .select(F.lit(-1).alias("__w"), *[col(f) for f in features]))
     fractions = {i: min(1.0, SAMPLE_PER_SIDE * 1.1 / counts[w]) for i, w in enumerate(windows)}
     number = F.create_map(*[x for i, w in enumerate(windows) for x in (F.lit(w), F.lit(i))])
     current = (production.where(F.col(window_column).isin(windows))
@@ -123,7 +124,7 @@ def window_samples(reference, production, card, window_column: str = "window", s
                .sampleBy("__w", fractions, seed))
     table = training.unionByName(current).toArrow()
     group = table.column("__w").to_numpy()
-    x = encode(table, card, features)
+    x = encode(table, card, features, group == -1)
     rng = np.random.default_rng(seed)
     train_x = x[group == -1][rng.permutation(int(np.sum(group == -1)))]
     samples = []
@@ -138,13 +139,24 @@ def window_samples(reference, production, card, window_column: str = "window", s
     return samples, features, too_little
 
 
-def encode(table, card, features: list[str]) -> np.ndarray:
+def _typed(card, feature: str):
+    """The feature under its internal name, typed in Spark: numbers as doubles (text that is no
+    number, as production may send, becomes missing), categories as text."""
+    value = col(card.display(feature))
+    if card.feature_kinds.get(feature) == "categorical":
+        return value.cast("string").alias(feature)
+    return value.try_cast("double").alias(feature)
+
+
+def encode(table, card, features: list[str], reference: np.ndarray | None = None) -> np.ndarray:
     """One number per column for the forest: numbers as they are, categories as their rank.
 
     A category's code is its rank by frequency in training (the card's levels), so a split sets
     the common values apart from the rare; a category training never held gets the one code past
-    the last (a single split isolates every new category); a missing value is NaN, which
-    scikit-learn's trees route on their own.
+    the last (a single split isolates every new category); a missing value (or an infinite
+    number) is NaN, which scikit-learn's trees route on their own. A category with too many
+    values for the card to keep its levels (over a thousand) is ranked by frequency in the
+    training rows of ``table`` (``reference`` marks them) instead.
     """
     import pyarrow as pa
     import pyarrow.compute as pc
@@ -153,15 +165,29 @@ def encode(table, card, features: list[str]) -> np.ndarray:
     for name in features:
         values = table.column(name)
         if card.feature_kinds.get(name) == "categorical":
-            levels = pa.array([str(v) for v in card.levels.get(name, [])], pa.string())
             text = pc.cast(values, pa.string())
+            levels = _levels(card.levels.get(name), text, reference)
             codes = pc.fill_null(pc.index_in(text, value_set=levels), len(levels))
             codes = codes.to_numpy(zero_copy_only=False).astype(float)
             codes[pc.is_null(text).to_numpy(zero_copy_only=False)] = np.nan
             columns.append(codes)
         else:
-            columns.append(pc.cast(values, pa.float64()).to_numpy(zero_copy_only=False))
+            number = pc.cast(values, pa.float64()).to_numpy(zero_copy_only=False)
+            columns.append(np.where(np.isfinite(number), number, np.nan))
     return np.column_stack(columns) if columns else np.zeros((table.num_rows, 0))
+
+
+def _levels(known, text, reference: np.ndarray | None):
+    """The card's levels, or (when it kept none) the training sample's values, most frequent first."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if known:
+        return pa.array([str(v) for v in known], pa.string())
+    sample = text.filter(pa.array(reference)) if reference is not None else text
+    counted = pc.value_counts(pc.drop_null(sample))
+    pairs = zip(counted.field("values").to_pylist(), counted.field("counts").to_pylist())
+    return pa.array([v for v, _ in sorted(pairs, key=lambda vc: (-vc[1], vc[0]))], pa.string())
 
 
 def forest(seed: int):

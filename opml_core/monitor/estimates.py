@@ -9,7 +9,8 @@ is the estimate's sampling error (as NannyML's CBPE reports it), not its bias.
 still describing production. It says why not (or None) when many of the window's rows have
 scores where calibration saw almost no test rows (so the calibrated confidence there is a
 guess: scores moving *within* what calibration saw are fine, that is what the estimate
-handles), or realized outcomes disagree with the estimate beyond both bands.
+handles), or realized outcomes disagree with the estimate beyond both bands (the caller passes
+the estimate and band for the labelled rows the realized figures cover).
 """
 
 from __future__ import annotations
@@ -57,7 +58,8 @@ def assumption_problem(window_rows: np.ndarray, calibration_bins: ScoreBins, est
             spread = math.hypot(*(_half(b[metric]) for b in (estimated_band, realized_band)))
             if gap > max(spread, 0.02):
                 return (f"realized outcomes disagree with it: {_name(metric)} measured "
-                        f"{realized[metric]:.2f}, estimated {estimated[metric]:.2f}")
+                        f"{realized[metric]:.2f} on the labelled rows, estimated "
+                        f"{estimated[metric]:.2f} for them")
     return None
 
 

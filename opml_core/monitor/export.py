@@ -12,6 +12,7 @@ from __future__ import annotations
 import html
 
 from opml_core.monitor import charts
+from opml_core.monitor.methods import TOO_LITTLE, blank_reason
 from opml_core.monitor.performance import METRICS
 
 _STYLE = ("<style>body{font-family:sans-serif;margin:24px}table{border-collapse:collapse;"
@@ -62,6 +63,10 @@ def _performance(report) -> list:
     result = report.performance
     if result is None or not result.per_window:
         return blocks + ["<p>Performance needs the model's training data; see the notes.</p>"]
+    warning = result.unreliable_warning()
+    if warning:
+        blocks.append(f"<p class='card' style='border-color:{charts.LEVEL_COLOURS['warn']}'>"
+                      f"{_e(warning)}</p>")
     blocks += [charts.performance_chart(result, metric) for metric in METRICS]
     blocks += [f"<p><i>{_e(note)}</i></p>" for note in result.notes]
     return blocks
@@ -78,7 +83,9 @@ def _drift(report) -> list:
         blocks += [result.plot("heatmap", method=method.key), f"<p>{_e(method.description)}</p>"]
     whole = result.table()
     names = {m.key: m.name for m in result.methods}
-    rows = [[feature, *[_value(whole.at[feature, c]) for c in whole.columns]] for feature in whole.index]
+    kinds = result.kinds()
+    rows = [[feature, *[_value(whole.at[feature, c], blank_reason(c, kinds.get(feature, "")))
+                        for c in whole.columns]] for feature in whole.index]
     blocks += ["<h3>Over the whole period</h3>",
                _table(["feature", *[names.get(c, c) for c in whole.columns]], rows),
                _table(["method", "warn at", "alert at", "worse when"], [
@@ -115,13 +122,14 @@ def charts_anchor(feature: str) -> str:
     return chart_anchor(feature)
 
 
-def _value(value) -> str:
+def _value(value, blank: str = TOO_LITTLE) -> str:
+    """A cell's text; ``blank`` says why a missing value is missing."""
     if isinstance(value, str):
         return value
     if isinstance(value, int) or (hasattr(value, "is_integer") and not isinstance(value, float)):
         return f"{int(value):,}"
     if value != value:
-        return "too little data"
+        return blank
     return f"{value:.3g}" if abs(value) >= 1e-3 or value == 0 else f"{value:.2e}"
 
 

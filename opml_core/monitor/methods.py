@@ -1,7 +1,7 @@
 """Drift methods registered by key, each with a display name, the feature kinds it applies to,
 default warn/alert thresholds, whether higher values are worse and the least data it needs
 (``min_rows``): a window holding fewer rows gets the status ``TOO_LITTLE`` ("too little data")
-instead of a value.
+instead of a value. ``blank_reason`` says why a table cell is empty.
 
 ``get_method("psi")`` returns one; an unknown key raises ``MonitorError`` listing the valid
 keys. Thresholds are defaults: the Monitor page and the CLI may override them per method.
@@ -20,6 +20,7 @@ from opml_core.monitor.segments import segment_ratio
 OK, WARN, ALERT = "ok", "warn", "alert"
 LEVELS = (OK, WARN, ALERT)
 TOO_LITTLE = "too little data"  # the window holds fewer rows than the method needs
+NOT_FOR_KIND = "— (not for this kind)"  # the method does not apply to the feature's kind
 MIN_ROWS = 30  # the default least number of rows a window needs for a statistic
 
 
@@ -51,6 +52,14 @@ class DriftMethod:
 
 
 METHODS: dict[str, DriftMethod] = {}
+
+
+def blank_reason(method_key: str, kind: str) -> str:
+    """Why a feature of this kind has no value for this method: the method does not apply to
+    it (KS to a category, χ² to a number), or the rows were too few (the page and the export
+    both say it this way)."""
+    method = METHODS.get(method_key)
+    return TOO_LITTLE if method is not None and kind in method.kinds else NOT_FOR_KIND
 
 
 def register_method(method: DriftMethod) -> DriftMethod:

@@ -6,7 +6,9 @@ estimation: calibrate the model's probabilities on its held-out test part (isoto
 then each row contributes its calibrated probability to the expected confusion matrix. With
 labels, the realized value is shown beside the estimate. Each figure carries a 95% band, and
 each estimate a check of its assumption (``estimates``): a window where it fails is marked
-``unreliable`` with the reason, instead of being trusted.
+``unreliable`` with the reason, instead of being trusted. Realized figures cover the labelled
+rows only, so the check compares them with the estimate for those same rows (the estimate shown
+covers every row of the window).
 """
 
 from __future__ import annotations
@@ -32,6 +34,14 @@ class PerformanceResult:
     threshold: float = 0.5
     labelled: int = 0
     notes: list[str] = field(default_factory=list)
+
+    def unreliable_warning(self) -> str | None:
+        """The sentence the page and the export show when some estimates failed their check."""
+        unsure = [w for w in self.per_window if w["unreliable"]]
+        if not unsure:
+            return None
+        return (f"The estimate is unreliable in {len(unsure)} of {len(self.per_window)} windows "
+                f"(crosses), e.g. {unsure[-1]['window']:%Y-%m-%d %H:%M}: {unsure[-1]['unreliable']}.")
 
 
 def calibration(bins: ScoreBins, groups: int = CALIBRATION_GROUPS) -> np.ndarray:
@@ -81,18 +91,26 @@ def performance_over_time(inputs, labels, evaluation, training_metrics: dict, wi
             entry["realized"] = _metrics(observed, threshold)
             entry["realized_band"] = bands(observed, threshold)
         if calibrated is not None and not entry["too_little"]:
-            expected = ScoreBins((all_rows * calibrated).tolist(), (all_rows * (1 - calibrated)).tolist())
+            expected = _expected(all_rows, calibrated)
             entry["estimated"] = _metrics(expected, threshold)
             entry["estimated_band"] = bands(expected, threshold)
-            entry["unreliable"] = assumption_problem(all_rows, evaluation.bins, entry["estimated"],
-                                                     entry["realized"], entry["estimated_band"],
-                                                     entry["realized_band"])
+            same_rows, same_band = None, None  # the estimate for the rows realized figures cover
+            if entry["realized"]:
+                on_labelled = _expected(labelled, calibrated)
+                same_rows, same_band = _metrics(on_labelled, threshold), bands(on_labelled, threshold)
+            entry["unreliable"] = assumption_problem(all_rows, evaluation.bins, same_rows,
+                                                     entry["realized"], same_band, entry["realized_band"])
         result.per_window.append(entry)
         result.labelled += entry["labelled"]
     if calibrated is None:
         result.notes.append("This model has no test-part evaluation, so performance cannot be "
                             "estimated before outcomes arrive.")
     return result
+
+
+def _expected(rows: np.ndarray, calibrated: np.ndarray) -> ScoreBins:
+    """Expected positives and negatives per score bin, from the calibrated probabilities."""
+    return ScoreBins((rows * calibrated).tolist(), (rows * (1 - calibrated)).tolist())
 
 
 def _metrics(bins: ScoreBins, threshold: float) -> dict:

@@ -65,6 +65,10 @@ class DriftResult:
         order.sort(key=lambda f: -RANK[whole.at[f, "status"]])
         return whole.loc[order]
 
+    def kinds(self) -> dict[str, str]:
+        """Each feature's kind (numeric or categorical)."""
+        return {v.feature: v.kind for v in self.values}
+
     def value(self, feature: str, method: str, window=None) -> DriftValue | None:
         return next((v for v in self.values if v.feature == feature and v.method == method
                      and v.window == window), None)

@@ -8,7 +8,7 @@ from opml_core.monitor import charts
 from opml_core.monitor.classifier import MIN_ROWS as MIN_CLASSIFIER_ROWS
 from opml_core.monitor.export import monitor_html
 from opml_core.monitor.labels import add_labels_file, reveal_outcomes
-from opml_core.monitor.methods import METHODS
+from opml_core.monitor.methods import METHODS, blank_reason
 from opml_core.ui import resources
 from opml_core.ui.feedback import reporting
 from opml_core.ui.progress import run_with_progress
@@ -77,11 +77,9 @@ def performance(settings, report, deployment: str) -> None:
     st.caption(f"{result.labelled:,} rows have known outcomes. Dashed: estimated from the model's "
                "confidence (calibrated on its test part); solid: measured on labelled rows; "
                "shaded: 95% bands.")
-    unsure = [w for w in result.per_window if w["unreliable"]]
-    if unsure:
-        st.warning(f"The estimate is unreliable in {len(unsure)} of {len(result.per_window)} windows "
-                   f"(crosses), e.g. {unsure[-1]['window']:%Y-%m-%d %H:%M}: {unsure[-1]['unreliable']}.",
-                   icon=":material/warning:")
+    warning = result.unreliable_warning()
+    if warning:
+        st.warning(warning, icon=":material/warning:")
     for note in result.notes:
         st.caption(note)
     _labels(settings, report, deployment)
@@ -129,7 +127,7 @@ def drift(report) -> None:
     st.markdown("**Over the whole period** (p-values: tiny means a real change)")
     shown = whole.rename(columns={k: METHODS[k].name for k in whole.columns if k in METHODS})
     shown.index = shown.index.rename("feature")
-    st.dataframe(shown.style.format(precision=3, na_rep="— (not for this kind)"),
+    st.dataframe(_with_blanks(shown.style.format(precision=3), whole, result.kinds()),
                  key="monitor.drift_table",
                  column_config={METHODS[k].name: st.column_config.NumberColumn(
                      METHODS[k].name, help=METHODS[k].description)
@@ -151,6 +149,17 @@ def drift(report) -> None:
             st.subheader(item.feature, anchor=item.anchor, divider=False)
             st.caption(item.text)
             plot(result.plot("overlay", feature=item.feature), key=f"monitor.card_overlay.{item.anchor}")
+
+
+def _with_blanks(styled, whole, kinds: dict[str, str]):
+    """Empty cells say why: the statistic is not for the feature's kind, or too little data."""
+    for key in [k for k in whole.columns if k in METHODS]:
+        reasons: dict[str, list] = {}
+        for feature in whole.index:
+            reasons.setdefault(blank_reason(key, kinds.get(feature, "")), []).append(feature)
+        for reason, features in reasons.items():
+            styled = styled.format(precision=3, na_rep=reason, subset=(features, [METHODS[key].name]))
+    return styled
 
 
 def classifier(report) -> None:

@@ -50,6 +50,46 @@ def test_simulated_skewed_traffic_is_collected_and_its_skew_named(skewed_deploym
     assert at.get("plotly_chart")
 
 
+@pytest.fixture
+def collected(skewed_deployment, spark):
+    """Usage of 'watched' collected: the journey above's, or (run alone) a few days written here."""
+    from opml_core.data.tables import table_exists
+    from opml_core.usage import REQUESTS, collect_usage
+    from tests.monitor.conftest import days_of, table_rows, write_usage
+
+    if not table_exists(skewed_deployment.workspace, REQUESTS):
+        write_usage(skewed_deployment, "watched", days_of(table_rows(skewed_deployment, "bank_ops")[:900], 3))
+        collect_usage(spark, skewed_deployment)
+    return skewed_deployment
+
+
+def test_a_section_that_breaks_while_drawing_fails_alone(collected, in_workspace, monkeypatch):
+    """A bug (not an OpmlError) in the Drift tab: that tab says so, the tabs after it, the
+    Download button and the Alerts still render."""
+    from streamlit.testing.v1 import AppTest
+
+    from opml_core.ui import monitor_view
+    from tests.app.conftest import TIMEOUT
+    from tests.conftest import ROOT
+
+    def broken(report):
+        raise RuntimeError("the heatmap exploded")
+
+    monkeypatch.setattr(monitor_view, "drift", broken)
+    in_workspace(collected)
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT).run()
+    at.session_state["monitor.window"] = "1d"  # the report the journey above computed
+    at.switch_page("app_pages/monitor.py").run()
+    assert not at.exception
+    assert "Drift could not be shown this time; the rest of the page is unaffected" in texts(at.error)
+    assert "RuntimeError: the heatmap exploded" in texts(at.code)  # folded away, for a bug report
+    assert "**Drift**" in texts([*at.error, *at.warning, *at.success])  # the cards, drawn before
+    assert at.selectbox(key="monitor.metric").value == "roc_auc"  # Performance, before Drift
+    assert "Switch on 'Run the drift classifier'" in texts(at.info)  # the tab after Drift
+    assert at.download_button(key="monitor.download")  # the Download button
+    assert at.button(key="monitor.webhook_save")  # and the Alerts
+
+
 def test_outcomes_can_be_revealed_from_the_page(skewed_deployment, in_workspace):
     in_workspace(skewed_deployment)
     at = open_page("monitor")

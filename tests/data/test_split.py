@@ -53,6 +53,19 @@ def test_skew_below_one_makes_a_category_rarer(numbered):
     assert parts.segment_after < parts.segment_before / 2
 
 
+def test_skew_below_one_keeps_the_remaining_segment_rows_in_place(numbered):
+    """The students left are where they were in the operations order, spread through it, not
+    moved to its end."""
+    parts = split_frame(numbered, SplitSpec("temporal", 0.5), SkewSpec("job", "==", "student", 0.5),
+                        KINDS)
+    rows = parts.operations.select(ROW_ID, "job").collect()  # stored order, as traffic replays it
+    ids = [r[ROW_ID] for r in rows]
+    assert ids == sorted(ids)
+    quarters = [4 * i // len(rows) for i, r in enumerate(rows) if r["job"] == "student"]
+    assert parts.segment_after == len(quarters) < parts.segment_before
+    assert min(quarters.count(q) for q in range(4)) >= 2, quarters
+
+
 def test_a_split_that_leaves_a_part_empty_is_refused(spark):
     same_day = spark.sql(f"SELECT id AS {ROW_ID}, DATE'2024-01-01' AS day FROM range(10)")
     with pytest.raises(DataError, match="leaves the operations part empty"):

@@ -153,3 +153,27 @@ def test_missing_and_infinite_numbers_are_left_out(spark):
     result = DriftCalculator([FeatureSpec("x", "numeric")]).fit(
         spark.createDataFrame(reference)).calculate(spark.createDataFrame(current), "window")
     assert result.rows[MONDAY] == 100
+
+
+def test_columns_named_with_a_backquote_or_a_dot_are_measured_like_any_other(spark, monkeypatch):
+    monkeypatch.setattr(calculator, "MAX_DISTINCT", 50)  # "a`b" goes on a quantile grid too
+    rng = np.random.default_rng(8)
+    reference = pd.DataFrame({"a`b": rng.normal(0, 1, 2000), "x.y": rng.choice(["u", "v"], 2000)})
+    current = pd.DataFrame({"a`b": rng.normal(1, 1, 500), "x.y": rng.choice(["u", "v", "w"], 500),
+                            "window": MONDAY})
+    features = [FeatureSpec("a`b", "numeric"), FeatureSpec("x.y", "categorical", ("u", "v"))]
+    result = DriftCalculator(features).fit(spark.createDataFrame(reference)).calculate(
+        spark.createDataFrame(current), "window")
+    exact = stats.psi_numeric(stats.numeric_counts(reference["a`b"], current["a`b"]))
+    assert result.value("a`b", "psi", MONDAY).value == pytest.approx(exact, abs=0.1) and exact > 0.25
+    assert result.value("x.y", "unseen", MONDAY).value == pytest.approx((current["x.y"] == "w").mean())
+    assert result.rows[MONDAY] == 500
+
+
+def test_numbers_sent_as_text_are_counted_and_text_that_is_no_number_is_left_out(spark):
+    reference = pd.DataFrame({"x": [1.0, 2.0, 3.0, 4.0] * 50})
+    current = pd.DataFrame({"x": ["1", "n/a", "2.5", "4"] * 50, "window": MONDAY})
+    result = DriftCalculator([FeatureSpec("x", "numeric")]).fit(
+        spark.createDataFrame(reference)).calculate(spark.createDataFrame(current), "window")
+    assert result.rows[MONDAY] == 150
+    assert result.value("x", "psi", MONDAY).value > 0.1  # 2.5 sits where training had none

@@ -64,14 +64,54 @@ def test_the_auc_is_within_0_02_of_scikit_learns_shuffled_cv_forest_on_the_same_
                - np.mean(sample.x[sample.y == 0][:, sources.index("age")])) > 2
 
 
-def test_small_windows_with_a_not_applicable_code_still_get_a_verdict(reference):
+def test_a_small_window_holding_only_the_not_applicable_code_still_gets_a_verdict(reference):
+    """96% of pdays is 999 ("never contacted"): a small window holding nothing else, against a
+    training sample holding almost nothing else, leaves the classifier a constant column."""
+    model, frame = reference
+    training, production = halves(frame)
+    training = training.where("pdays = 999").unionByName(training.where("pdays != 999").limit(5))
+    few = production.where("pdays = 999").limit(60).withColumn(
+        "window", F.lit("2026-03-04").cast("timestamp"))
+    result = classify_drift(training, few, model.card, model.importances)
+    (verdict,) = result.windows
+    assert verdict.rows == 60 and 0.0 <= verdict.auc <= 1.0 and not result.too_little
+    assert verdict.importances["pdays"] < 0.05  # nothing to tell apart there
+
+
+def test_numbers_sent_as_text_are_parsed_and_text_that_is_no_number_is_missing(reference):
+    model, frame = reference
+    training, production = halves(frame)
+    as_text = F.when(F.rand(5) < 0.1, F.lit("n/a")).otherwise((F.col("age") + 25).cast("string"))
+    older = production.withColumn("age", as_text).withColumn(
+        "window", F.lit("2026-03-03").cast("timestamp"))
+    assert dict(older.dtypes)["age"] == "string"
+    result = classify_drift(training, older, model.card, model.importances)
+    verdict = result.windows[0]
+    assert result.significant(verdict) and verdict.auc > 0.8
+    assert list(verdict.importances)[0] == "age"
+
+
+def test_a_category_with_too_many_values_for_the_card_is_ranked_by_its_training_frequency(
+        spark, reference):
+    """Over a thousand client codes: the card keeps no levels, so the codes are ranked by how
+    often the training sample holds them; production sending only rare codes is found."""
     from dataclasses import replace
 
-    model, frame = reference
-    card = replace(model.card, sentinels={"pdays": 999.0})  # 96% of pdays is the code
-    training, production = halves(frame)
-    # a small sample of such a training table is likely to hold no pdays but 999 at all
-    training = training.where("pdays = 999").unionByName(training.where("pdays != 999").limit(5))
-    few = production.limit(60).withColumn("window", F.lit("2026-03-04").cast("timestamp"))
-    result = classify_drift(training, few, card, model.importances)
-    assert len(result.windows) == 1 and 0.0 <= result.windows[0].auc <= 1.0
+    import numpy as np
+    import pandas as pd
+
+    model, _ = reference
+    card = replace(model.card, features=["code", "noise"], levels={}, display_names={},
+                   feature_kinds={"code": "categorical", "noise": "numeric"})
+    rng = np.random.default_rng(3)
+    common = rng.integers(0, 10, 1500)
+    rare = rng.integers(10, 1500, 1500)
+    training = pd.DataFrame({"code": [f"c{k}" for k in np.concatenate([common, rare])],
+                             "noise": rng.normal(0, 1, 3000)})
+    production = pd.DataFrame({"code": [f"c{k}" for k in rng.integers(10, 1500, 600)],
+                               "noise": rng.normal(0, 1, 600), "window": pd.Timestamp("2026-03-03")})
+    result = classify_drift(spark.createDataFrame(training), spark.createDataFrame(production),
+                            card, {})
+    verdict = result.windows[0]
+    assert result.significant(verdict) and verdict.auc > 0.7
+    assert list(verdict.importances)[0] == "code"
