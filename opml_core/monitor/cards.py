@@ -6,7 +6,9 @@ in alert, grouped by what happened to it — new categories, a shifted segment (
 22% vs 0.4% in training"), a moved distribution — the features the model relies on most
 first: the group holding the most important feature comes first, and within a group the more
 important feature comes first (the drift score breaks ties). Each is a ``CardItem`` whose
-``anchor`` is the id of that feature's chart.
+``anchor`` is the id of that feature's chart. A card's ``headline`` is short enough for a row of
+cards; ``sentence`` says everything (exports, alerts). ``split_findings`` picks the few findings
+the model relies on most for the page to show first, each part grouped, the rest to fold away.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from opml_core.monitor.methods import ALERT, OK, SCORE, WARN
 INFO = "info"
 NEW_CATEGORIES, SHIFTED_SEGMENTS, MOVED = "New categories", "Shifted segments", "Moved distributions"
 GROUPS = (NEW_CATEGORIES, SHIFTED_SEGMENTS, MOVED)
+FIRST_FINDINGS = 5
 
 
 @dataclass(frozen=True)
@@ -28,6 +31,7 @@ class CardItem:
     group: str
     feature: str
     text: str
+    rank: int = 0  # 0 for the feature the model relies on most among the card's
 
     @property
     def anchor(self) -> str:
@@ -36,15 +40,51 @@ class CardItem:
 
 @dataclass(frozen=True)
 class StatusCard:
+    """A card: ``sentence`` says everything, ``headline`` (the sentence when not given) fits a row
+    of cards, and ``items`` are the findings the sentence names."""
+
     title: str
     level: str  # ok | warn | alert | info
     sentence: str
     items: tuple[CardItem, ...] = ()
+    headline: str = ""
+
+    def __post_init__(self):
+        if not self.headline:
+            object.__setattr__(self, "headline", self.sentence)
+
+
+Groups = tuple[tuple[str, tuple[CardItem, ...]], ...]
+
+
+@dataclass(frozen=True)
+class Findings:
+    """A card's findings as the page shows them: the first few, and the rest; each grouped."""
+
+    first: Groups
+    rest: Groups
+
+    @property
+    def hidden(self) -> int:
+        return sum(len(items) for _, items in self.rest)
 
 
 def chart_anchor(feature: str) -> str:
     """The HTML id of a feature's training-vs-production chart."""
     return "drift-" + re.sub(r"[^a-z0-9]+", "-", feature.lower()).strip("-")
+
+
+def split_findings(card: StatusCard, first: int = FIRST_FINDINGS) -> Findings:
+    """The ``first`` findings the model relies on most, then the rest, each in the card's groups
+    and order."""
+    by_rank = sorted(card.items, key=lambda item: item.rank)
+    return Findings(_grouped(card, by_rank[:first]), _grouped(card, by_rank[first:]))
+
+
+def _grouped(card: StatusCard, chosen: list[CardItem]) -> Groups:
+    groups = dict.fromkeys(item.group for item in card.items)
+    return tuple((group, items) for group in groups
+                 if (items := tuple(i for i in card.items if i.group == group and i in chosen)))
 
 
 def status_cards(report) -> list[StatusCard]:
@@ -80,41 +120,39 @@ def drift_card(drift, importances: dict[str, float]) -> StatusCard:
     chosen = [f for f, s in status.items() if s == level]
     score = {v.feature: v.value for v in drift.ranking(SCORE)}
     chosen.sort(key=lambda f: (-importances.get(f, 0.0), -score.get(f, 0.0)))
-    items = [_finding(drift, feature) for feature in chosen]
+    items = [_finding(drift, feature, rank) for rank, feature in enumerate(chosen)]
     groups = list(dict.fromkeys(item.group for item in items))  # by their most important feature
     items.sort(key=lambda item: groups.index(item.group))  # stable: importance order kept within
     word = "alert" if level == ALERT else "warning"
-    sentence = (f"{len(items)} feature{'s' if len(items) != 1 else ''} in {word}"
-                f"{', the ones the model relies on most first' if importances and len(items) > 1 else ''}. ")
-    parts = []
-    for group in groups:
-        texts = [item.text for item in items if item.group == group]
-        parts.append(f"{group}: {'; '.join(texts)}.")
+    count = (f"{len(items)} feature{'s' if len(items) != 1 else ''} in {word}"
+             f"{', the ones the model relies on most first' if importances and len(items) > 1 else ''}.")
+    parts = [f"{group}: {'; '.join(item.text for item in items if item.group == group)}."
+             for group in groups]
     too_little = drift.too_little()
-    if too_little:
-        parts.append(f"{len(too_little)} window(s) had too little data for some statistics.")
-    return StatusCard("Drift", level, sentence + " ".join(parts), tuple(items))
+    note = f" {len(too_little)} window(s) had too little data for some statistics." if too_little else ""
+    sentence = f"{count} {' '.join(parts)}{note}"
+    return StatusCard("Drift", level, sentence, tuple(items), count + note)
 
 
-def _finding(drift, feature: str) -> CardItem:
+def _finding(drift, feature: str, rank: int) -> CardItem:
     unseen = drift.value(feature, "unseen")
     if unseen is not None and unseen.status not in (OK,) and unseen.value == unseen.value and unseen.value > 0:
         labels, reference, current = drift.shares[(feature, None)]
         new = [label for label, r, c in zip(labels, reference, current) if r == 0 and c > 0]
         example = f" (such as {new[0]!r})" if new else ""
         return CardItem(NEW_CATEGORIES, feature, f"{unseen.value:.1%} of {feature} values never "
-                        f"appeared in training{example}; the model treats them all alike")
+                        f"appeared in training{example}; the model treats them all alike", rank)
     segment = drift.value(feature, "segment")
     shift = drift.segments.get((feature, None))
     if segment is not None and segment.status not in (OK,) and shift is not None and shift.ratio > 1:
         return CardItem(SHIFTED_SEGMENTS, feature, (
             f"{feature} {shift.segment}: {_share(shift.current_share)} vs "
-            f"{_share(shift.reference_share)} in training ({shift.ratio:.1f}× as common)"))
+            f"{_share(shift.reference_share)} in training ({shift.ratio:.1f}× as common)"), rank)
     psi = drift.value(feature, "psi")
     score = drift.value(feature, SCORE)
     figures = ", ".join(f"{name} {v.value:.2f}" for name, v in (("PSI", psi), ("drift score", score))
                         if v is not None and v.value == v.value)
-    return CardItem(MOVED, feature, f"{feature} ({figures})" if figures else feature)
+    return CardItem(MOVED, feature, f"{feature} ({figures})" if figures else feature, rank)
 
 
 def _share(value: float) -> str:

@@ -1,6 +1,13 @@
 """Status cards: the Drift card names every feature in alert, grouped, most important first."""
 
-from opml_core.monitor.cards import MOVED, NEW_CATEGORIES, SHIFTED_SEGMENTS, drift_card
+from opml_core.monitor.cards import (
+    MOVED,
+    NEW_CATEGORIES,
+    SHIFTED_SEGMENTS,
+    StatusCard,
+    drift_card,
+    split_findings,
+)
 from opml_core.monitor.methods import METHODS, SCORE
 from opml_core.monitor.result import DriftResult, DriftValue
 from opml_core.monitor.segments import SegmentShift
@@ -67,3 +74,28 @@ def test_features_only_in_warning_are_named_when_none_is_in_alert():
     card = drift_card(drift_result(calm), IMPORTANCES)
     assert card.level == "warn" and [item.feature for item in card.items] == ["marital"]
     assert card.sentence.startswith("1 feature in warning. Moved distributions: marital (PSI 0.15")
+
+
+def test_the_drift_card_s_headline_only_counts_the_features_and_its_sentence_names_them_all():
+    card = drift_card(drift_result(), IMPORTANCES)
+    assert card.headline == "5 features in alert, the ones the model relies on most first."
+    assert card.sentence.startswith(card.headline + " Moved distributions: euribor3m")
+    assert all(item.text in card.sentence for item in card.items)
+
+
+def test_a_card_without_findings_has_its_sentence_as_headline():
+    assert StatusCard("Usage", "ok", "120 requests; 0.0% failed.").headline == "120 requests; 0.0% failed."
+
+
+def test_the_findings_shown_first_are_those_the_model_relies_on_most_still_grouped():
+    findings = split_findings(drift_card(drift_result(), IMPORTANCES), first=3)  # euribor3m, age, pdays
+    shown = [(group, [item.feature for item in items]) for group, items in findings.first]
+    assert shown == [(MOVED, ["euribor3m", "pdays"]), (SHIFTED_SEGMENTS, ["age"])]
+    rest = [(group, [item.feature for item in items]) for group, items in findings.rest]
+    assert rest == [(NEW_CATEGORIES, ["month", "job"])] and findings.hidden == 2
+
+
+def test_five_findings_are_shown_first_and_none_is_left_for_later():
+    findings = split_findings(drift_card(drift_result(), IMPORTANCES))
+    assert sum(len(items) for _, items in findings.first) == 5
+    assert findings.rest == () and findings.hidden == 0
