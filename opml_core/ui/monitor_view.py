@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from opml_core.monitor import charts
+from opml_core.monitor.cards import split_findings
 from opml_core.monitor.classifier import MIN_ROWS as MIN_CLASSIFIER_ROWS
 from opml_core.monitor.export import monitor_html
 from opml_core.monitor.labels import add_labels_file, reveal_outcomes
@@ -29,20 +30,39 @@ def thresholds_editor() -> dict[str, tuple[float, float]]:
 
 
 def cards(report) -> None:
+    """The cards' headlines in a row; under it, full-width, the findings the cards name."""
     columns = st.columns(len(report.cards))
     for column, card in zip(columns, report.cards):
         with column:
-            SHOW.get(card.level, st.info)(f"**{card.title}** — {linked(card)}", icon=ICONS.get(card.level))
+            SHOW.get(card.level, st.info)(f"**{card.title}** — {card.headline}", icon=ICONS.get(card.level))
+    for card in report.cards:
+        if card.items:
+            findings(card)
     for note in report.notes:
         st.caption(note)
 
 
-def linked(card) -> str:
-    """The card's sentence with each finding a link to its chart (on the Drift tab)."""
-    sentence = card.sentence
-    for item in card.items:
-        sentence = sentence.replace(item.text, f"[{item.text}](#{item.anchor})", 1)
-    return sentence
+def findings(card) -> None:
+    """The first few findings (those the model relies on most), grouped, each a link to its chart
+    on the Drift tab; the rest in an expander."""
+    split = split_findings(card)
+    with st.container(border=True, key=f"monitor.findings.{card.title.lower().replace(' ', '_')}"):
+        st.markdown(f"{ICONS.get(card.level, '')} **{card.title}: what changed** "
+                    "(each links to its chart on the Drift tab)")
+        _grouped_links(split.first)
+        if split.rest:
+            with st.expander(f"{split.hidden} more"):
+                _grouped_links(split.rest)
+
+
+def _grouped_links(groups) -> None:
+    for group, items in groups:
+        st.markdown(f"**{group}**\n\n" + "\n".join(f"- [{_md(item.text)}](#{item.anchor})" for item in items))
+
+
+def _md(text: str) -> str:
+    """Text shown as is inside a markdown link (no LaTeX, no nested brackets)."""
+    return text.replace("\\", "\\\\").replace("$", "\\$").replace("[", "\\[").replace("]", "\\]")
 
 
 def usage(report) -> None:

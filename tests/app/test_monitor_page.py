@@ -44,7 +44,9 @@ def test_simulated_skewed_traffic_is_collected_and_its_skew_named(skewed_deploym
     at.button(key="monitor.collect").click().run()
     assert not at.exception
     drift = next(e for e in [*at.error, *at.warning, *at.success] if "**Drift**" in e.value)
-    assert "Shifted segments: [age above" in drift.value and "× as common)" in drift.value
+    assert " in alert" in drift.value and "age" not in drift.value  # the headline; the findings below
+    assert "**Shifted segments**\n\n- [age above" in texts(at.markdown)
+    assert "× as common)](#drift-age)" in texts(at.markdown)  # a link to age's chart
     drift_table = next(d.value for d in at.dataframe if "Population stability (PSI)" in d.value.columns)
     assert drift_table.index[0] == "age"  # worst status first, as the Drift card ranks
     assert at.get("plotly_chart")
