@@ -1,10 +1,11 @@
 """The Monitor page as one HTML file that opens offline: every card, table and chart on the page.
 
-``monitor_html(report)`` lays out the status cards (each finding a link to its chart), notes and
-sections that could not be computed, usage (requests, latency, errors), performance (every
-metric, realized and estimated), drift (a heatmap per method, the whole-period table of every
-statistic with its p-values and thresholds, each card feature's training-vs-production chart)
-and the drift classifier. plotly.js is embedded once, so nothing is fetched when it opens.
+``monitor_html(report)`` lays out the status cards (each card's findings as grouped lists, every
+one a link to its chart, none folded away), notes and sections that could not be computed, usage
+(requests, latency, errors), performance (every metric, realized and estimated), drift (a
+heatmap per method, the whole-period table of every statistic with its p-values and thresholds,
+each card feature's training-vs-production chart) and the drift classifier. plotly.js is
+embedded once, so nothing is fetched when it opens.
 """
 
 from __future__ import annotations
@@ -41,11 +42,14 @@ def monitor_html(report) -> str:
 
 
 def _card(card) -> str:
-    sentence = _e(card.sentence)
-    for item in card.items:
-        sentence = sentence.replace(_e(item.text), f"<a href='#{item.anchor}'>{_e(item.text)}</a>", 1)
+    """The card's headline, then its findings as grouped lists, each a link to its chart."""
     colour = charts.LEVEL_COLOURS.get(card.level, "#999")
-    return f"<p class='card' style='border-color:{colour}'><b>{_e(card.title)}</b>: {sentence}</p>"
+    lists = "".join(
+        f"<p>{_e(group)}:</p><ul>" + "".join(f"<li><a href='#{item.anchor}'>{_e(item.text)}</a></li>"
+                                             for item in card.items if item.group == group) + "</ul>"
+        for group in dict.fromkeys(item.group for item in card.items))
+    return (f"<div class='card' style='border-color:{colour}'><p><b>{_e(card.title)}</b>: "
+            f"{_e(card.headline)}</p>{lists}</div>")
 
 
 def _usage(report) -> list:
