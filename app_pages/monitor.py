@@ -17,12 +17,13 @@ if not names:
     empty_state("Nothing to monitor yet: deploy a model and send it some requests.",
                 "app_pages/deploy.py", "Deploy a model")
     st.stop()
-top = st.columns([2, 1, 1, 1])
-deployment = top[0].selectbox("Deployment", names, key="monitor.deployment")
-window = top[1].selectbox("Window", list(LABELS), format_func=LABELS.get, key="monitor.window",
-                          help="Automatic picks the size that gives 10 to 40 windows over the period.")
-run_classifier = top[2].toggle("Run the drift classifier", key="monitor.classifier")
-auto_collect = top[3].toggle("Collect on open", key="monitor.auto_collect")
+with st.container(horizontal=True, vertical_alignment="center"):  # wraps in a narrow window
+    deployment = st.selectbox("Deployment", names, key="monitor.deployment", width=320)
+    window = st.selectbox("Window", list(LABELS), format_func=LABELS.get, key="monitor.window", width=150,
+                          help="Automatic picks the size that gives 10 to 40 windows over the period "
+                               "(about 30 day windows for 30 days of traffic).")
+    run_classifier = st.toggle("Run the drift classifier", key="monitor.classifier")
+    auto_collect = st.toggle("Collect on open", key="monitor.auto_collect")
 thresholds = monitor_view.thresholds_editor()
 
 if st.button("Collect new usage", key="monitor.collect", icon=":material/sync:") or (

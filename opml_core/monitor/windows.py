@@ -15,8 +15,8 @@ from opml_core.errors import MonitorError
 
 SIZES = {"1h": 3600, "3h": 3 * 3600, "6h": 6 * 3600, "12h": 12 * 3600, "1d": 86_400,
          "2d": 2 * 86_400, "7d": 7 * 86_400, "30d": 30 * 86_400}
-LABELS = {"auto": "automatic (10–40 windows)", "1h": "hour", "3h": "3 hours", "6h": "6 hours",
-          "12h": "12 hours", "1d": "day", "2d": "2 days", "7d": "week", "30d": "30 days"}
+LABELS = {"auto": "Automatic", "1h": "Hour", "3h": "3 hours", "6h": "6 hours",
+          "12h": "12 hours", "1d": "Day", "2d": "2 days", "7d": "Week", "30d": "30 days"}
 MIN_WINDOWS, MAX_WINDOWS = 10, 40
 WEEK_START = 4 * 86_400  # 1970-01-01 was a Thursday; weeks start on Mondays
 
