@@ -17,6 +17,7 @@ from opml_core.config import Settings
 from opml_core.data.tables import read_card, write_tables
 from opml_core.warehouse import readable_by_spark
 from opml_core.errors import MonitorError
+from opml_core.monitor.calculator import col
 from opml_core.monitor.context import read_usage_table
 from opml_core.usage import INPUTS, LABELS
 
@@ -73,8 +74,8 @@ def add_labels_file(spark, settings: Settings, deployment: str, data: bytes, fil
                                f"{', '.join(columns)}.")
     file = (spark.read.csv(readable_by_spark(spark, settings.workspace, staged.path), header=True,
                            sep=staged.layout.delimiter, inferSchema=False)
-            .toDF(*columns).select(F.col(f"`{key_column}`").alias("key"),
-                                   F.trim(F.col(f"`{outcome_column}`")).alias("actual")))
+            .toDF(*columns).select(col(key_column).alias("key"),
+                                   F.trim(col(outcome_column)).alias("actual")))
     _check_classes(file, classes, filename)
     _check_duplicates(file, filename)
     rows = _rows_by_key(spark, settings, deployment, key_column)
@@ -98,7 +99,7 @@ def _rows_by_key(spark, settings: Settings, deployment: str, key_column: str):
     if key_column == "request_id":
         key = F.col("request_id")
     elif key_column in inputs.columns:
-        key = F.col(f"`{key_column}`").cast("string")
+        key = col(key_column).cast("string")
     else:
         key = F.col("extra")[key_column]
     return inputs.select(key.alias("key"), "request_id", "row_index").where(F.col("key").isNotNull())

@@ -8,13 +8,14 @@ from opml_core.usage import collect_usage
 from tests.monitor.conftest import copy_workspace, table_rows, write_usage
 
 CLASSES = ("yes", "no")
+ODD_KEY = "crm `id`.v2"  # a backquote and a dot, which break a Spark reference written naively
 
 
 @pytest.fixture(scope="module")
 def labelled(spark, trained_settings, tmp_path_factory):
     settings = copy_workspace(trained_settings, tmp_path_factory.mktemp("labels") / "ws")
     pairs = table_rows(settings, "bank_ops")[:40]
-    pairs = [(i, {**row, "client_id": f"c{i}"}) for i, row in pairs]  # a key sent beside inputs
+    pairs = [(i, {**row, "client_id": f"c{i}", ODD_KEY: f"k{i}"}) for i, row in pairs]  # keys sent beside inputs
     ids = write_usage(settings, "labelled", [pairs], rows_per_request=1, truth_table="bank_ops")
     collect_usage(spark, settings)
     return settings, ids, [i for i, _ in pairs]
@@ -44,6 +45,16 @@ def test_a_file_keyed_by_a_field_the_requests_carried_is_accepted(spark, labelle
     assert result.labelled_rows == 2
     known = outcomes(spark, settings)
     assert known[(ids[0], 0)] == "yes" and known[(ids[1], 0)] == "no"
+
+
+def test_key_and_outcome_columns_named_with_backquotes_and_dots_are_read_as_named(spark, labelled):
+    settings, ids, row_ids = labelled
+    data = '"%s","the `outcome`.y"\nk%s,no\nk%s,yes\n' % (ODD_KEY, row_ids[2], row_ids[3])
+    result = add_labels_file(spark, settings, "labelled", data.encode(), "odd.csv", ODD_KEY,
+                             "the `outcome`.y", CLASSES)
+    assert result.labelled_rows == 2
+    known = outcomes(spark, settings)
+    assert known[(ids[2], 0)] == "no" and known[(ids[3], 0)] == "yes"
 
 
 @pytest.mark.parametrize("content,key,outcome,message", [
