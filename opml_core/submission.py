@@ -48,6 +48,23 @@ def submit_model_zip(settings: Settings, data: bytes, filename: str,
         return register_model_dir(settings, model_dir, name or settings.model_name, filename, example)
 
 
+def trust_warning(settings: Settings) -> str:
+    """What holds when someone submits a model, on this machine: for the Train page."""
+    from opml_core.sandbox import confines_files
+
+    files = ("this machine's kernel (Landlock) also keeps it from reading the workspace and "
+             "from writing outside a temporary folder" if confines_files() else
+             "this machine's kernel has no Landlock, so that process **can read and write "
+             "whatever the account running opml can, the workspace included**")
+    who = ("Builders and operators (OPML_BUILDERS, OPML_OPERATORS) can submit one"
+           if settings.team_mode else "Anyone who can open this app can submit one")
+    return ("**A submitted model runs its own code.** opml never runs it in the app: it tries it "
+            "in a separate process with a time and memory limit and none of the workspace's "
+            f"settings or secrets in its environment; {files}. Once deployed, it runs in its "
+            "endpoint's process with the access of the account running that endpoint, like any "
+            f"model. {who}: submit only models from people you trust.")
+
+
 def _extract(data: bytes, filename: str, target: Path) -> Path:
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))

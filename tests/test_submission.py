@@ -221,3 +221,27 @@ def test_a_submitted_models_code_never_runs_in_the_app_process(settings, tmp_pat
     if "wrote=no" not in message:
         pytest.skip(f"this kernel cannot confine writes ({confine.__name__}: no Landlock)")
     assert "read=no" in message and not escape.exists()
+
+
+@pytest.mark.parametrize("landlock,holds", [
+    (True, "also keeps it from reading the workspace and from writing outside a temporary folder"),
+    (False, "has no Landlock, so that process **can read and write whatever the account running "
+            "opml can, the workspace included**"),
+])
+def test_the_train_pages_warning_says_what_holds_on_this_machine(settings, monkeypatch, landlock,
+                                                                  holds):
+    from opml_core import sandbox
+    from opml_core.submission import trust_warning
+
+    monkeypatch.setattr(sandbox, "confines_files", lambda: landlock)
+    warning = trust_warning(settings)
+    assert holds in warning and "never runs it in the app" in warning
+    assert "Anyone who can open this app can submit one" in warning
+
+
+def test_the_train_page_shows_the_warning_for_this_machine(settings):
+    from opml_core.submission import trust_warning
+    from tests.app.conftest import open_page, texts
+
+    at = open_page("train")
+    assert trust_warning(settings) in texts(at.warning)

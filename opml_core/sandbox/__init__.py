@@ -73,6 +73,14 @@ def try_model(model_dir: Path, *, spark: bool, timeout_s: float, memory_mb: int)
         shutil.rmtree(scratch, ignore_errors=True)
 
 
+def confines_files() -> bool:
+    """Whether this machine's kernel lets the sandbox keep a child from the workspace's files
+    and from writing outside its scratch folder (Landlock)."""
+    from opml_core.sandbox.child import landlock_abi
+
+    return landlock_abi() >= 1
+
+
 def _kill(process: subprocess.Popen) -> None:
     try:
         os.killpg(process.pid, signal.SIGKILL)

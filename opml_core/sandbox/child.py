@@ -33,11 +33,18 @@ class _PathBeneath(ctypes.Structure):
     _fields_ = [("allowed_access", ctypes.c_uint64), ("parent_fd", ctypes.c_int32)]
 
 
+def landlock_abi() -> int:
+    """The kernel's Landlock ABI version; 0 when it has none (nothing is restricted by asking)."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.syscall.restype = ctypes.c_long
+    return max(int(libc.syscall(CREATE_RULESET, None, ctypes.c_size_t(0), ctypes.c_uint32(1))), 0)
+
+
 def confine(readable: list[str], writable: list[str]) -> str | None:
     """Restrict this process with Landlock; the reason it could not, or None when it did."""
     libc = ctypes.CDLL(None, use_errno=True)
     libc.syscall.restype = ctypes.c_long
-    abi = libc.syscall(CREATE_RULESET, None, ctypes.c_size_t(0), ctypes.c_uint32(1))
+    abi = landlock_abi()
     if abi < 1:
         return f"Landlock is not available ({os.strerror(ctypes.get_errno())})"
     handled = ALL_ABI1 | (TRUNCATE if abi >= 3 else 0)
