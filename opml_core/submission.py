@@ -154,11 +154,17 @@ def _try_isolated(settings: Settings, model_dir: Path, filename: str, spark: boo
         raise TrainingError(f"The Spark pipeline in {filename} predicts its input example but "
                             f"Spark could not give its probabilities: {report.error}. Check that "
                             "the pipeline ends in a classifier.")
+    if report.step in ("memory", "time", "output"):
+        raise TrainingError(f"The model in {filename} was stopped while being tried: "
+                            f"{report.error}. Nothing was registered. A submitted model is tried "
+                            f"in a separate process limited to {settings.submission_timeout_s:g} s "
+                            f"and {settings.submission_memory_mb:,} MB for all its processes; an "
+                            "operator can raise OPML_SUBMISSION_TIMEOUT_S or "
+                            "OPML_SUBMISSION_MEMORY_MB if the model really needs more.")
     raise TrainingError(f"The model in {filename} could not be tried: {report.error}. A "
                         "submitted model is tried in a separate process limited to "
                         f"{settings.submission_timeout_s:g} s and {settings.submission_memory_mb:,} "
                         "MB (OPML_SUBMISSION_TIMEOUT_S, OPML_SUBMISSION_MEMORY_MB).")
-
 
 def _first_line(exc: Exception) -> str:
     text = str(exc).strip().splitlines()
