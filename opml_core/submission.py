@@ -26,10 +26,11 @@ from opml_core.errors import TrainingError
 from opml_core.registry import LoggedModel, register_model_dir
 
 MLMODEL = "MLmodel"
-MAX_UNZIPPED_MB = 2048
+MAX_UNZIPPED_MB = 1024  # a model's files, all together; Spark pipelines and pickles stay far below
 MAX_ENTRIES = 10_000
-MAX_RATIO = 200  # unpacked size ÷ packed size of one entry; real models stay far below
+MAX_RATIO = 200  # unpacked size ÷ packed size, of one entry and of the whole archive
 RATIO_FROM_BYTES = 1 << 20  # small entries (text, YAML) may compress better
+ARCHIVE_RATIO_FROM_BYTES = 16 << 20  # and so may a small archive as a whole
 
 
 def submit_model_zip(settings: Settings, data: bytes, filename: str,
@@ -74,6 +75,7 @@ def _extract(data: bytes, filename: str, target: Path) -> Path:
     with archive:
         entries = archive.infolist()
         _check_entries(entries, filename)
+        _check_archive(entries, len(data), filename)
         try:
             archive.extractall(target)
         except (zipfile.BadZipFile, EOFError, NotImplementedError, ValueError) as exc:
@@ -86,10 +88,6 @@ def _check_entries(entries: list[zipfile.ZipInfo], filename: str) -> None:
     if len(entries) > MAX_ENTRIES:
         raise TrainingError(f"{filename} holds {len(entries):,} files; a model has at most "
                             f"{MAX_ENTRIES:,}. Zip only the model folder.")
-    total = sum(info.file_size for info in entries)
-    if total > MAX_UNZIPPED_MB * 1024 * 1024:
-        raise TrainingError(f"{filename} unpacks to {total / 2**20:,.0f} MB; the limit is "
-                            f"{MAX_UNZIPPED_MB:,} MB.")
     for info in entries:
         parts = PurePosixPath(info.filename).parts
         if info.filename.startswith("/") or ".." in parts or ":" in info.filename.split("/")[0]:
@@ -100,6 +98,21 @@ def _check_entries(entries: list[zipfile.ZipInfo], filename: str) -> None:
                 f"{filename}: {info.filename!r} would unpack from {info.compress_size:,} bytes to "
                 f"{info.file_size:,} (over {MAX_RATIO}× smaller packed). That is a zip bomb, not "
                 "a model; zip the model folder as saved by MLflow.")
+
+
+def _check_archive(entries: list[zipfile.ZipInfo], packed: int, filename: str) -> None:
+    """The whole archive, before anything is written: its total unpacked size and how much
+    smaller it is packed (many small entries of zeros pass any check of one entry)."""
+    total = sum(info.file_size for info in entries)
+    if total > MAX_UNZIPPED_MB << 20:
+        raise TrainingError(f"{filename} unpacks to {total / 2**20:,.0f} MB; a submitted model may "
+                            f"unpack to at most {MAX_UNZIPPED_MB:,} MB. Zip only the model folder "
+                            "(no data or checkpoints beside it).")
+    if total > ARCHIVE_RATIO_FROM_BYTES and total > MAX_RATIO * max(packed, 1):
+        raise TrainingError(
+            f"{filename} would unpack from {packed:,} bytes to {total:,} (over {MAX_RATIO}× "
+            f"smaller packed, across its {len(entries):,} files). That is a zip bomb, not a "
+            "model; zip the model folder as saved by MLflow.")
 
 
 def _find_model_dir(root: Path, filename: str) -> Path:

@@ -158,6 +158,58 @@ def _bomb() -> bytes:
     return buffer.getvalue()
 
 
+def _many_small_zero_entries(count: int) -> bytes:
+    """Entries of exactly 1 MiB of zeros (about 1 KB each packed), built in memory: no single
+    entry is over any per-entry threshold."""
+    zeros = b"\0" * (1 << 20)
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("m/MLmodel", "flavors: {}")
+        for n in range(count):
+            archive.writestr(f"m/shard-{n}.bin", zeros)
+    return buffer.getvalue()
+
+
+@pytest.fixture
+def nothing_is_unpacked(monkeypatch):
+    """Fail loudly (instead of writing gigabytes) if a refused archive reaches extraction."""
+    def extractall(self, *args, **kwargs):
+        raise AssertionError("the archive reached extraction")
+
+    monkeypatch.setattr(zipfile.ZipFile, "extractall", extractall)
+
+
+def test_a_zip_bomb_of_many_small_entries_is_refused_before_anything_is_written(
+        settings, nothing_is_unpacked):
+    with pytest.raises(TrainingError, match=r"would unpack from [\d,]+ bytes to 536,870,923 "
+                                            r"\(over 200× smaller packed, across its 513 files\)"
+                                            ". That is a zip bomb"):
+        submit_model_zip(settings, _many_small_zero_entries(512), "shards.zip")  # 512 MiB in ~0.6 MB
+    assert list_versions(settings) == []
+
+
+def test_two_gigabytes_of_small_entries_are_over_the_total_cap(settings, nothing_is_unpacked):
+    with pytest.raises(TrainingError, match="unpacks to 2,048 MB; a submitted model may unpack to "
+                                            "at most 1,024 MB"):
+        submit_model_zip(settings, _many_small_zero_entries(2_048), "shards.zip")
+
+
+def test_an_archive_over_the_total_unpacked_cap_is_refused_before_anything_is_written(
+        settings, nothing_is_unpacked, monkeypatch):
+    import os
+
+    from opml_core import submission
+
+    monkeypatch.setattr(submission, "MAX_UNZIPPED_MB", 1)
+    incompressible = _zip_of({"m/MLmodel": "flavors: {}"})
+    buffer = io.BytesIO(incompressible)
+    with zipfile.ZipFile(buffer, "a") as archive:
+        archive.writestr("m/weights.bin", os.urandom(2 << 20))
+    with pytest.raises(TrainingError, match="unpacks to 2 MB; a submitted model may unpack to at "
+                                            "most 1 MB. Zip only the model folder"):
+        submit_model_zip(settings, buffer.getvalue(), "big.zip")
+
+
 def _bad_crc(tmp_path: Path) -> bytes:
     data = bytearray(pyfunc_zip(tmp_path))
     marker = data.index(b"python_function")  # inside MLmodel's stored bytes
