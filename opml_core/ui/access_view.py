@@ -60,10 +60,20 @@ def pages_for(sections: dict[str, list[tuple]], actor: Actor | None) -> dict:
     return built
 
 
+def may(role: str) -> bool:
+    """Whether the current page run's actor holds ``role`` (everyone does in a single-user app)."""
+    actor = current_actor()
+    return actor is None or actor.may(role)
+
+
+def role_help(role: str) -> str | None:
+    """A button's help when the actor lacks ``role`` (the button is then disabled), else None."""
+    return None if may(role) else f"Needs the {role} role (ask an operator: OPML_{role.upper()}S)."
+
+
 def may_open(path: str) -> bool:
     """Whether the current page run's actor may open the page at ``path``."""
-    actor = current_actor()
-    return actor is None or actor.may(PAGE_ROLES.get(path, OPERATOR))
+    return may(PAGE_ROLES.get(path, OPERATOR))
 
 
 def page_link(path: str, label: str, icon: str = ":material/arrow_forward:") -> None:
