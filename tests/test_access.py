@@ -4,7 +4,7 @@ actor whose role is too low (whatever page or script calls it)."""
 import pytest
 
 from opml_core.access import (BUILDER, OPERATOR, VIEWER, AccessError, Actor, acting_as,
-                              require, role_for)
+                              exposed_without_login, is_loopback, require, role_for)
 from opml_core.config import load_settings
 from opml_core.deploy import get_target
 
@@ -100,3 +100,18 @@ def test_an_account_with_no_role_is_refused_naming_the_settings():
     with acting_as(Actor("stranger@example.com", None)), \
             pytest.raises(AccessError, match="has no role here.*OPML_BUILDERS"):
         require(BUILDER, "train a model")
+
+
+@pytest.mark.parametrize("address,loopback", [
+    ("127.0.0.1", True), ("127.0.1.1", True), ("::1", True), ("[::1]", True), ("localhost", True),
+    ("0.0.0.0", False), ("::", False), ("10.0.0.4", False), ("opml.contoso.com", False),
+    ("", False), (None, False)])
+def test_only_loopback_addresses_keep_the_app_to_this_machine(address, loopback):
+    assert is_loopback(address) is loopback
+
+
+def test_serving_beyond_this_machine_needs_team_mode(tmp_path):
+    single, team = load_settings(home=tmp_path), load_settings(home=tmp_path, team_mode=True)
+    assert "Turn team mode on (OPML_TEAM_MODE=true" in exposed_without_login(single, "0.0.0.0")
+    assert exposed_without_login(single, "127.0.0.1") is None
+    assert exposed_without_login(team, "0.0.0.0") is None
