@@ -4,6 +4,7 @@ import streamlit as st
 
 from opml_core.client import EndpointClient
 from opml_core.deploy import RUNNING, all_deployments, get_target
+from opml_core.errors import ForeignCodeError
 from opml_core.predict import endpoint_sender, local_sender
 from opml_core.registry import list_models
 from opml_core.ui import predict_view, resources
@@ -13,7 +14,7 @@ from opml_core.ui.widgets import empty_state
 st.title("Use the model")
 settings = resources.settings()
 
-in_process = st.toggle("Score in this app instead of an endpoint (the locally saved model)",
+in_process = st.toggle("Score in this app instead of an endpoint (models opml compiles only)",
                        key="predict.local")
 deployment = None
 if in_process:
@@ -29,7 +30,11 @@ if in_process:
                     "Train a model")
         st.stop()
     ref = choices[right.selectbox("Version or alias", list(choices), key="predict.ref")]
-    scorer = resources.local_scorer(model, str(ref))
+    try:
+        scorer = resources.local_scorer(model, str(ref))
+    except ForeignCodeError as exc:  # a submitted model's code runs only in its endpoint
+        empty_state(str(exc), "app_pages/deploy.py", "Deploy it")
+        st.stop()
     meta, send = scorer.meta, local_sender(scorer)
 else:
     running = sorted((d for d in all_deployments(settings) if d.status == RUNNING),

@@ -68,6 +68,34 @@ def current_actor() -> Actor | None:
     return _ACTOR.get()
 
 
+def is_loopback(address: str | None) -> bool:
+    """Whether a server listening on ``address`` is reachable from this machine only (no address
+    means every interface)."""
+    import ipaddress
+
+    address = (address or "").strip().strip("[]")
+    if address == "localhost" or address.startswith("unix://"):
+        return True
+    try:
+        return ipaddress.ip_address(address).is_loopback
+    except ValueError:
+        return False  # a host name or an empty address: other machines may reach it
+
+
+def exposed_without_login(settings, address: str | None) -> str | None:
+    """Why the app must not show its pages when it listens on ``address``, or None when it may:
+    beyond this machine, only team mode (a sign-in and roles) protects it."""
+    if settings.team_mode or is_loopback(address):
+        return None
+    shown = address or "every interface"
+    return (f"This opml listens on {shown}, so other machines can reach it, but team mode is off: "
+            "nobody would sign in and anyone could deploy, read keys and submit models. Turn team "
+            "mode on (OPML_TEAM_MODE=true, or team_mode = true under [opml] in "
+            ".streamlit/secrets.toml, with an [auth] sign-in provider and OPML_OPERATORS, "
+            "OPML_BUILDERS, OPML_VIEWERS; see \"Sharing the app with a team\" in the README), or "
+            "listen on 127.0.0.1 only (server.address in .streamlit/config.toml).")
+
+
 def require(role: str, doing: str) -> None:
     """Refuse the current actor if its role is below ``role``; no actor means the operator."""
     actor = _ACTOR.get()

@@ -40,3 +40,7 @@ class ScoringError(OpmlError):
 
 class MonitorError(OpmlError):
     """Usage cannot be collected or monitoring cannot be computed as asked."""
+
+
+class ForeignCodeError(ScoringError):
+    """A version that runs its own code to score: only its endpoint may run it, never the app."""

@@ -185,6 +185,7 @@ def decision_threshold(settings: Settings, run_id: str | None) -> float | None:
 
 def set_decision_threshold(settings: Settings, run_id: str, threshold: float) -> None:
     """Store the threshold with the version's run; deployments made after this use it."""
+    require(BUILDER, "set a decision threshold")
     if not 0.0 < float(threshold) < 1.0:
         raise TrainingError(f"A decision threshold is a probability between 0 and 1 (got {threshold}).")
     connect(settings).set_tag(run_id, THRESHOLD_TAG, f"{float(threshold):g}")

@@ -26,10 +26,11 @@ from opml_core.errors import TrainingError
 from opml_core.registry import LoggedModel, register_model_dir
 
 MLMODEL = "MLmodel"
-MAX_UNZIPPED_MB = 2048
+MAX_UNZIPPED_MB = 1024  # a model's files, all together; Spark pipelines and pickles stay far below
 MAX_ENTRIES = 10_000
-MAX_RATIO = 200  # unpacked size ÷ packed size of one entry; real models stay far below
+MAX_RATIO = 200  # unpacked size ÷ packed size, of one entry and of the whole archive
 RATIO_FROM_BYTES = 1 << 20  # small entries (text, YAML) may compress better
+ARCHIVE_RATIO_FROM_BYTES = 16 << 20  # and so may a small archive as a whole
 
 
 def submit_model_zip(settings: Settings, data: bytes, filename: str,
@@ -48,6 +49,23 @@ def submit_model_zip(settings: Settings, data: bytes, filename: str,
         return register_model_dir(settings, model_dir, name or settings.model_name, filename, example)
 
 
+def trust_warning(settings: Settings) -> str:
+    """What holds when someone submits a model, on this machine: for the Train page."""
+    from opml_core.sandbox import confines_files
+
+    files = ("this machine's kernel (Landlock) also keeps it from reading the workspace and "
+             "from writing outside a temporary folder" if confines_files() else
+             "this machine's kernel has no Landlock, so that process **can read and write "
+             "whatever the account running opml can, the workspace included**")
+    who = ("Builders and operators (OPML_BUILDERS, OPML_OPERATORS) can submit one"
+           if settings.team_mode else "Anyone who can open this app can submit one")
+    return ("**A submitted model runs its own code.** opml never runs it in the app: it tries it "
+            "in a separate process with a time and memory limit and none of the workspace's "
+            f"settings or secrets in its environment; {files}. Once deployed, it runs in its "
+            "endpoint's process with the access of the account running that endpoint, like any "
+            f"model. {who}: submit only models from people you trust.")
+
+
 def _extract(data: bytes, filename: str, target: Path) -> Path:
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
@@ -57,6 +75,7 @@ def _extract(data: bytes, filename: str, target: Path) -> Path:
     with archive:
         entries = archive.infolist()
         _check_entries(entries, filename)
+        _check_archive(entries, len(data), filename)
         try:
             archive.extractall(target)
         except (zipfile.BadZipFile, EOFError, NotImplementedError, ValueError) as exc:
@@ -69,10 +88,6 @@ def _check_entries(entries: list[zipfile.ZipInfo], filename: str) -> None:
     if len(entries) > MAX_ENTRIES:
         raise TrainingError(f"{filename} holds {len(entries):,} files; a model has at most "
                             f"{MAX_ENTRIES:,}. Zip only the model folder.")
-    total = sum(info.file_size for info in entries)
-    if total > MAX_UNZIPPED_MB * 1024 * 1024:
-        raise TrainingError(f"{filename} unpacks to {total / 2**20:,.0f} MB; the limit is "
-                            f"{MAX_UNZIPPED_MB:,} MB.")
     for info in entries:
         parts = PurePosixPath(info.filename).parts
         if info.filename.startswith("/") or ".." in parts or ":" in info.filename.split("/")[0]:
@@ -83,6 +98,21 @@ def _check_entries(entries: list[zipfile.ZipInfo], filename: str) -> None:
                 f"{filename}: {info.filename!r} would unpack from {info.compress_size:,} bytes to "
                 f"{info.file_size:,} (over {MAX_RATIO}× smaller packed). That is a zip bomb, not "
                 "a model; zip the model folder as saved by MLflow.")
+
+
+def _check_archive(entries: list[zipfile.ZipInfo], packed: int, filename: str) -> None:
+    """The whole archive, before anything is written: its total unpacked size and how much
+    smaller it is packed (many small entries of zeros pass any check of one entry)."""
+    total = sum(info.file_size for info in entries)
+    if total > MAX_UNZIPPED_MB << 20:
+        raise TrainingError(f"{filename} unpacks to {total / 2**20:,.0f} MB; a submitted model may "
+                            f"unpack to at most {MAX_UNZIPPED_MB:,} MB. Zip only the model folder "
+                            "(no data or checkpoints beside it).")
+    if total > ARCHIVE_RATIO_FROM_BYTES and total > MAX_RATIO * max(packed, 1):
+        raise TrainingError(
+            f"{filename} would unpack from {packed:,} bytes to {total:,} (over {MAX_RATIO}× "
+            f"smaller packed, across its {len(entries):,} files). That is a zip bomb, not a "
+            "model; zip the model folder as saved by MLflow.")
 
 
 def _find_model_dir(root: Path, filename: str) -> Path:
@@ -137,11 +167,17 @@ def _try_isolated(settings: Settings, model_dir: Path, filename: str, spark: boo
         raise TrainingError(f"The Spark pipeline in {filename} predicts its input example but "
                             f"Spark could not give its probabilities: {report.error}. Check that "
                             "the pipeline ends in a classifier.")
+    if report.step in ("memory", "time", "output"):
+        raise TrainingError(f"The model in {filename} was stopped while being tried: "
+                            f"{report.error}. Nothing was registered. A submitted model is tried "
+                            f"in a separate process limited to {settings.submission_timeout_s:g} s "
+                            f"and {settings.submission_memory_mb:,} MB for all its processes; an "
+                            "operator can raise OPML_SUBMISSION_TIMEOUT_S or "
+                            "OPML_SUBMISSION_MEMORY_MB if the model really needs more.")
     raise TrainingError(f"The model in {filename} could not be tried: {report.error}. A "
                         "submitted model is tried in a separate process limited to "
                         f"{settings.submission_timeout_s:g} s and {settings.submission_memory_mb:,} "
                         "MB (OPML_SUBMISSION_TIMEOUT_S, OPML_SUBMISSION_MEMORY_MB).")
-
 
 def _first_line(exc: Exception) -> str:
     text = str(exc).strip().splitlines()

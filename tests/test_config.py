@@ -91,6 +91,15 @@ def test_streamlit_refuses_uploads_over_opmls_own_limit_before_buffering_them():
     assert streamlit["server"]["maxUploadSize"] == config.Settings.model_fields["max_upload_mb"].default
 
 
+def test_the_app_listens_on_this_machine_only_by_default():
+    import tomllib
+
+    from opml_core.access import is_loopback
+
+    streamlit = tomllib.loads((Path(__file__).parents[1] / ".streamlit/config.toml").read_text())
+    assert streamlit["server"]["address"] == "127.0.0.1" and is_loopback(streamlit["server"]["address"])
+
+
 def test_the_warehouse_defaults_to_the_workspace_folder_as_a_file_uri(monkeypatch, tmp_path):
     monkeypatch.setenv("OPML_HOME", str(tmp_path))
     settings = load_settings()

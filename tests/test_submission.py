@@ -158,6 +158,58 @@ def _bomb() -> bytes:
     return buffer.getvalue()
 
 
+def _many_small_zero_entries(count: int) -> bytes:
+    """Entries of exactly 1 MiB of zeros (about 1 KB each packed), built in memory: no single
+    entry is over any per-entry threshold."""
+    zeros = b"\0" * (1 << 20)
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("m/MLmodel", "flavors: {}")
+        for n in range(count):
+            archive.writestr(f"m/shard-{n}.bin", zeros)
+    return buffer.getvalue()
+
+
+@pytest.fixture
+def nothing_is_unpacked(monkeypatch):
+    """Fail loudly (instead of writing gigabytes) if a refused archive reaches extraction."""
+    def extractall(self, *args, **kwargs):
+        raise AssertionError("the archive reached extraction")
+
+    monkeypatch.setattr(zipfile.ZipFile, "extractall", extractall)
+
+
+def test_a_zip_bomb_of_many_small_entries_is_refused_before_anything_is_written(
+        settings, nothing_is_unpacked):
+    with pytest.raises(TrainingError, match=r"would unpack from [\d,]+ bytes to 536,870,923 "
+                                            r"\(over 200× smaller packed, across its 513 files\)"
+                                            ". That is a zip bomb"):
+        submit_model_zip(settings, _many_small_zero_entries(512), "shards.zip")  # 512 MiB in ~0.6 MB
+    assert list_versions(settings) == []
+
+
+def test_two_gigabytes_of_small_entries_are_over_the_total_cap(settings, nothing_is_unpacked):
+    with pytest.raises(TrainingError, match="unpacks to 2,048 MB; a submitted model may unpack to "
+                                            "at most 1,024 MB"):
+        submit_model_zip(settings, _many_small_zero_entries(2_048), "shards.zip")
+
+
+def test_an_archive_over_the_total_unpacked_cap_is_refused_before_anything_is_written(
+        settings, nothing_is_unpacked, monkeypatch):
+    import os
+
+    from opml_core import submission
+
+    monkeypatch.setattr(submission, "MAX_UNZIPPED_MB", 1)
+    incompressible = _zip_of({"m/MLmodel": "flavors: {}"})
+    buffer = io.BytesIO(incompressible)
+    with zipfile.ZipFile(buffer, "a") as archive:
+        archive.writestr("m/weights.bin", os.urandom(2 << 20))
+    with pytest.raises(TrainingError, match="unpacks to 2 MB; a submitted model may unpack to at "
+                                            "most 1 MB. Zip only the model folder"):
+        submit_model_zip(settings, buffer.getvalue(), "big.zip")
+
+
 def _bad_crc(tmp_path: Path) -> bytes:
     data = bytearray(pyfunc_zip(tmp_path))
     marker = data.index(b"python_function")  # inside MLmodel's stored bytes
@@ -171,36 +223,46 @@ def test_an_upload_over_the_limit_is_refused_before_unpacking(settings):
         submit_model_zip(small, b"\0" * (2 << 20), "big.zip")
 
 
-def _malicious_zip(tmp_path: Path, escape: Path, secret: Path) -> bytes:
-    """A valid-looking pyfunc model whose loader module, in its own code/ folder, reports the
-    process it runs in, tries to write outside and to read a secret."""
+def _loader_zip(tmp_path: Path, loader_body: str, spark_flavor: bool = False) -> bytes:
+    """A valid-looking pyfunc model whose loader module, in its own code/ folder, runs
+    ``loader_body`` (the body of ``_load_pyfunc(path)``) as it loads; optionally declaring a
+    spark flavor too, as any MLmodel may."""
+    import textwrap
+
+    import yaml
+
     folder = pyfunc_dir(tmp_path)
-    text = (folder / "MLmodel").read_text()
-    (folder / "MLmodel").write_text(text.replace("loader_module: mlflow.pyfunc.model",
-                                                 "loader_module: evil"))
+    meta = yaml.safe_load((folder / "MLmodel").read_text())
+    meta["flavors"]["python_function"].update(loader_module="evil", code="code")
+    if spark_flavor:
+        meta["flavors"]["spark"] = {"pyspark_version": "4.0.0", "model_data": "sparkml"}
+    (folder / "MLmodel").write_text(yaml.safe_dump(meta))
     code = folder / "code"
     code.mkdir(exist_ok=True)
-    (code / "evil.py").write_text(f"""
-import os
-
-def _attempt(action):
-    try:
-        action()
-        return "yes"
-    except OSError:
-        return "no"
-
-def _load_pyfunc(path):
-    wrote = _attempt(lambda: open({str(escape)!r}, "w").write("escaped"))
-    read = _attempt(lambda: open({str(secret)!r}).read())
-    seen = sorted(k for k in os.environ if k.startswith(("OPML_", "AZURE_", "MLFLOW_TRACKING")))
-    raise RuntimeError(f"pid={{os.getpid()}} wrote={{wrote}} read={{read}} env={{seen}}")
-""")
-    text = (folder / "MLmodel").read_text()
-    if "code: code" not in text:
-        (folder / "MLmodel").write_text(text.replace("loader_module: evil",
-                                                     "loader_module: evil\n    code: code"))
+    (code / "evil.py").write_text("import os\nimport sys\n\n\ndef _load_pyfunc(path):\n"
+                                  + textwrap.indent(textwrap.dedent(loader_body), "    "))
     return zip_dir(folder, prefix="evil/")
+
+
+def _malicious_zip(tmp_path: Path, escape: Path, secret: Path, shared: Path) -> bytes:
+    """A model whose loader reports the process it runs in, tries to write outside (a file
+    beside the workspace and one in /dev/shm), to read a secret, and to write /dev/null."""
+    return _loader_zip(tmp_path, f"""
+        def attempt(action):
+            try:
+                action()
+                return "yes"
+            except OSError:
+                return "no"
+
+        wrote = attempt(lambda: open({str(escape)!r}, "w").write("escaped"))
+        shm = attempt(lambda: open({str(shared)!r}, "w").write("escaped"))
+        null = attempt(lambda: open("/dev/null", "w").write("fine"))
+        read = attempt(lambda: open({str(secret)!r}).read())
+        seen = sorted(k for k in os.environ if k.startswith(("OPML_", "AZURE_", "MLFLOW_TRACKING")))
+        raise RuntimeError(f"pid={{os.getpid()}} wrote={{wrote}} shm={{shm}} null={{null}} "
+                           f"read={{read}} env={{seen}}")
+    """)
 
 
 def test_a_submitted_models_code_never_runs_in_the_app_process(settings, tmp_path, monkeypatch):
@@ -209,10 +271,16 @@ def test_a_submitted_models_code_never_runs_in_the_app_process(settings, tmp_pat
     from opml_core.sandbox.child import confine
 
     escape, secret = tmp_path / "escaped.txt", tmp_path / "secrets.toml"
+    shared = Path("/dev/shm") / f"opml-escape-{tmp_path.name}"
     secret.write_text("[opml]\nazure_client_secret = 'hush'\n")
     monkeypatch.setenv("AZURE_CLIENT_SECRET", "hush")
-    with pytest.raises(TrainingError, match="failed to load: pid=") as caught:
-        submit_model_zip(settings, _malicious_zip(tmp_path / "m", escape, secret), "evil.zip")
+    try:
+        with pytest.raises(TrainingError, match="failed to load: pid=") as caught:
+            submit_model_zip(settings, _malicious_zip(tmp_path / "m", escape, secret, shared),
+                             "evil.zip")
+        shared_written = shared.exists()
+    finally:
+        shared.unlink(missing_ok=True)
     message = str(caught.value)
     pid = int(message.split("pid=")[1].split()[0])
     assert pid != os.getpid()  # its code ran, but in another process
@@ -221,3 +289,60 @@ def test_a_submitted_models_code_never_runs_in_the_app_process(settings, tmp_pat
     if "wrote=no" not in message:
         pytest.skip(f"this kernel cannot confine writes ({confine.__name__}: no Landlock)")
     assert "read=no" in message and not escape.exists()
+    assert "shm=no" in message and not shared_written  # /dev is not a way out
+    assert "null=yes" in message  # while the devices a program needs still work
+
+
+def _hog(spark_flavor: bool):
+    return lambda tmp: _loader_zip(tmp, """
+        held = []
+        for _ in range(60):  # 50 MB at a time, up to 3 GB: far past the limit
+            held.append(b"x" * (50 << 20))
+    """, spark_flavor)
+
+
+@pytest.mark.parametrize("spark_flavor", [False, True], ids=["pyfunc", "declares-spark"])
+def test_a_model_that_takes_too_much_memory_is_stopped_with_a_plain_message(
+        settings, tmp_path, spark_flavor):
+    limited = settings.model_copy(update={"submission_memory_mb": 700})
+    with pytest.raises(TrainingError, match="was stopped while being tried: .*memory") as caught:
+        submit_model_zip(limited, _hog(spark_flavor)(tmp_path), "hog.zip")
+    assert "700 MB" in str(caught.value) and "OPML_SUBMISSION_MEMORY_MB" in str(caught.value)
+    assert list_versions(settings) == []
+
+
+def test_a_model_that_prints_without_end_is_stopped_and_its_output_not_kept(settings, tmp_path):
+    from opml_core import sandbox
+
+    noisy = _loader_zip(tmp_path, """
+        line = "x" * (1 << 20) + "\\n"
+        for _ in range(4096):  # 4 GB unless it is stopped
+            sys.stdout.write(line)
+            sys.stdout.flush()
+    """)
+    with pytest.raises(TrainingError, match=f"printed more than {sandbox.OUTPUT_LIMIT >> 20} MB"):
+        submit_model_zip(settings, noisy, "noisy.zip")
+
+
+@pytest.mark.parametrize("landlock,holds", [
+    (True, "also keeps it from reading the workspace and from writing outside a temporary folder"),
+    (False, "has no Landlock, so that process **can read and write whatever the account running "
+            "opml can, the workspace included**"),
+])
+def test_the_train_pages_warning_says_what_holds_on_this_machine(settings, monkeypatch, landlock,
+                                                                  holds):
+    from opml_core import sandbox
+    from opml_core.submission import trust_warning
+
+    monkeypatch.setattr(sandbox, "confines_files", lambda: landlock)
+    warning = trust_warning(settings)
+    assert holds in warning and "never runs it in the app" in warning
+    assert "Anyone who can open this app can submit one" in warning
+
+
+def test_the_train_page_shows_the_warning_for_this_machine(settings):
+    from opml_core.submission import trust_warning
+    from tests.app.conftest import open_page, texts
+
+    at = open_page("train")
+    assert trust_warning(settings) in texts(at.warning)

@@ -16,6 +16,7 @@ import json
 import threading
 from dataclasses import dataclass
 
+from opml_core.access import OPERATOR, require
 from opml_core.azure.client import AzureClient, WorkspaceInfo
 from opml_core.config import Settings, load_settings
 from opml_core.errors import ConfigError, DeploymentError
@@ -99,6 +100,7 @@ def parse_config(data: bytes, source: str) -> WorkspaceRef:
 
 def save_config(settings: Settings, data: bytes) -> WorkspaceRef:
     """Keep an uploaded config.json in the workspace (only the three fields; owner-only)."""
+    require(OPERATOR, "connect opml to an Azure ML workspace")
     ref = parse_config(data, "The uploaded file")
     folder = settings.workspace.azure
     folder.mkdir(parents=True, exist_ok=True)

@@ -5,7 +5,9 @@ column names plus an ``opml_row_id`` that keeps the file's row order, and the re
 show. Uploads are checked (``inspect.py``) and staged in the workspace before Spark reads them;
 Spark then checks every row of a CSV (not a sample): a row with too few or too many fields, or
 a value its column's type cannot hold, refuses the file rather than being dropped. True/false
-columns become two categories ("true", "false").
+columns become two categories ("true", "false"). A column of numbers with some words in it is
+read as text; ``LoadedData.notes`` says so (the column, how many rows hold text, the first such
+value and its row) so the user is not left to find out.
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ class LoadedData:
     suggested_name: str
     bundled: BundledDataset | None = None
     card: object | None = None  # DatasetCard when loaded from a prepared table
+    notes: list[str] = field(default_factory=list)  # what the load report must say
 
     def display(self, column: str) -> str:
         return self.display_names.get(column, column)
@@ -94,7 +97,43 @@ def load_staged(spark, staged: StagedFile, workspace: Workspace | None = None) -
         inferred = spark.read.csv(where, inferSchema=True, **options).schema
         df = _whole_file_checked(spark, staged, inferred, options, where)
     base = re.sub(r"[^a-z0-9]+", "_", Path(staged.filename).stem.lower()).strip("_") or "data"
-    return _finish(df, layout.columns, f"upload {staged.filename}", base[:40])
+    data = _finish(df, layout.columns, f"upload {staged.filename}", base[:40])
+    if layout.format != "parquet":
+        data.notes.extend(mixed_type_notes(data))
+    return data
+
+
+def mixed_type_notes(data: LoadedData) -> list[str]:
+    """One note per text column that mostly holds numbers: how many rows hold text instead, and
+    the first of them (its value and 1-based row), counted by Spark over every row."""
+    from pyspark.sql import functions as F
+
+    df = data.df
+    texts = [c for c, kind in df.dtypes if kind == "string" and c != ROW_ID]
+    if not texts:
+        return []
+
+    def number(c):
+        return F.col(c).try_cast("double").isNotNull()
+
+    def word(c):
+        return F.col(c).isNotNull() & (F.trim(F.col(c)) != "") & F.col(c).try_cast("double").isNull()
+
+    counts = df.agg(*[F.count_if(number(c)).alias(f"n{i}") for i, c in enumerate(texts)],
+                    *[F.count_if(word(c)).alias(f"w{i}") for i, c in enumerate(texts)]).first()
+    notes = []
+    for i, column in enumerate(texts):
+        numbers, words = counts[f"n{i}"], counts[f"w{i}"]
+        if not (words and numbers > words):
+            continue
+        first = df.where(word(column)).orderBy(ROW_ID).select(ROW_ID, column).first()
+        row = df.where(F.col(ROW_ID) <= first[ROW_ID]).count()
+        notes.append(
+            f"{data.display(column)!r} holds numbers, but {words:,} row(s) hold text instead, e.g. "
+            f"{first[column][:40]!r} in row {row:,}; so the whole column was read as text (a "
+            "category), not as a number. If those cells mean 'missing', empty them and upload "
+            "again; otherwise leave the column out or keep it as a category.")
+    return notes
 
 
 def _whole_file_checked(spark, staged: StagedFile, schema, options: dict, where: str):

@@ -15,6 +15,7 @@ import json
 from dataclasses import dataclass
 from urllib.parse import urlparse
 
+from opml_core.access import OPERATOR, require
 from opml_core.config import Workspace
 from opml_core.errors import MonitorError
 from opml_core.files import write_atomic
@@ -91,7 +92,9 @@ def check_url(url: str) -> str:
 
 
 def save_webhook(workspace: Workspace, url: str | None, deployment: str = DEFAULT) -> None:
-    """Keep (or, with an empty ``url``, forget) the hook for a deployment or the default one."""
+    """Keep (or, with an empty ``url``, forget) the hook for a deployment or the default one;
+    an operator's call, as the stored URL receives every alert's data."""
+    require(OPERATOR, "save or forget an alerts webhook")
     hooks = _hooks(workspace)
     if url:
         hooks[deployment] = check_url(url.strip())

@@ -13,6 +13,7 @@ import fcntl
 from contextlib import contextmanager
 from dataclasses import dataclass
 
+from opml_core.access import BUILDER, require
 from opml_core.config import Settings
 from opml_core.data.tables import read_card, write_tables
 from opml_core.warehouse import readable_by_spark
@@ -33,6 +34,7 @@ class LabelResult:
 
 def reveal_outcomes(spark, settings: Settings, deployment: str) -> LabelResult:
     """Label the rows of simulated traffic with the outcomes in the operations table they came from."""
+    require(BUILDER, "add outcomes")
     from pyspark.sql import functions as F
 
     folder = settings.workspace.root / "simulations" / deployment
@@ -62,6 +64,7 @@ def reveal_outcomes(spark, settings: Settings, deployment: str) -> LabelResult:
 def add_labels_file(spark, settings: Settings, deployment: str, data: bytes, filename: str,
                     key_column: str, outcome_column: str, classes: tuple[str, str]) -> LabelResult:
     """Check a labels file against the collected rows and the model's classes, then store it."""
+    require(BUILDER, "add outcomes")
     from pyspark.sql import functions as F
 
     from opml_core.data.load import stage_upload

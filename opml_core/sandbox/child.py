@@ -5,7 +5,7 @@ sandbox, never imported by the app: it imports nothing from opml (``-I`` keeps t
 ``sys.path``). Before touching the model it sets its own CPU, file-size and memory limits and
 confines itself with Landlock where the kernel has it: from then on this process and its
 children may read the system, Python's own files and the model, and write only in the scratch
-folder. The outcome is one JSON file in the scratch folder; for a Spark pipeline it holds the
+folder and to /dev/null, /dev/zero and /dev/full (not /dev/shm). The outcome is one JSON file in the scratch folder; for a Spark pipeline it holds the
 input example's rows and the probabilities Spark gave them (the app compares its compiled scorer).
 """
 
@@ -24,6 +24,7 @@ EXECUTE, WRITE_FILE, READ_FILE, READ_DIR = 1, 2, 4, 8
 ALL_ABI1 = (1 << 13) - 1
 TRUNCATE = 1 << 14
 READ = EXECUTE | READ_FILE | READ_DIR
+WRITABLE_DEVICES = ("/dev/null", "/dev/zero", "/dev/full")  # the rest of /dev (/dev/shm too) read-only
 SYSTEM = ("/usr", "/lib", "/lib32", "/lib64", "/bin", "/sbin", "/etc", "/opt", "/proc", "/sys")
 CREATE_RULESET, ADD_RULE, RESTRICT_SELF, PR_SET_NO_NEW_PRIVS = 444, 445, 446, 38
 
@@ -33,11 +34,18 @@ class _PathBeneath(ctypes.Structure):
     _fields_ = [("allowed_access", ctypes.c_uint64), ("parent_fd", ctypes.c_int32)]
 
 
+def landlock_abi() -> int:
+    """The kernel's Landlock ABI version; 0 when it has none (nothing is restricted by asking)."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.syscall.restype = ctypes.c_long
+    return max(int(libc.syscall(CREATE_RULESET, None, ctypes.c_size_t(0), ctypes.c_uint32(1))), 0)
+
+
 def confine(readable: list[str], writable: list[str]) -> str | None:
     """Restrict this process with Landlock; the reason it could not, or None when it did."""
     libc = ctypes.CDLL(None, use_errno=True)
     libc.syscall.restype = ctypes.c_long
-    abi = libc.syscall(CREATE_RULESET, None, ctypes.c_size_t(0), ctypes.c_uint32(1))
+    abi = landlock_abi()
     if abi < 1:
         return f"Landlock is not available ({os.strerror(ctypes.get_errno())})"
     handled = ALL_ABI1 | (TRUNCATE if abi >= 3 else 0)
@@ -94,6 +102,8 @@ def check(model_dir: str) -> dict:
             step = "probabilities"
             found.update(spark_probabilities(model_dir, example))
         return found
+    except MemoryError:
+        return {"ok": False, "step": "memory", "error": "it needed more memory than it may use"}
     except BaseException as exc:  # the model's own code may raise anything
         lines = str(exc).strip().splitlines()
         return {"ok": False, "step": step,
@@ -119,6 +129,8 @@ def spark_probabilities(model_dir: str, example) -> dict:
 
 
 def limit(cpu_s: int, memory_mb: int) -> None:
+    """CPU, file-size and core limits; an address-space limit unless 0 (a JVM cannot run under
+    one: the parent bounds the resident memory of every process, Spark or not)."""
     resource.setrlimit(resource.RLIMIT_CPU, (cpu_s, cpu_s))
     resource.setrlimit(resource.RLIMIT_FSIZE, (FILE_LIMIT, FILE_LIMIT))
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
@@ -129,8 +141,8 @@ def limit(cpu_s: int, memory_mb: int) -> None:
 def main() -> None:
     model_dir, scratch = (os.path.realpath(p) for p in sys.argv[1:3])
     limit(int(sys.argv[3]), int(sys.argv[4]))
-    devices = ["/dev"]
-    reason = confine(readable=[*SYSTEM, *python_paths(), model_dir], writable=[scratch, *devices])
+    reason = confine(readable=[*SYSTEM, "/dev", *python_paths(), model_dir],
+                     writable=[scratch, *WRITABLE_DEVICES])
     outcome = {**check(model_dir), "pid": os.getpid(), "confined": reason is None,
                "not_confined_because": reason}
     Path(scratch, RESULT).write_text(json.dumps(outcome))

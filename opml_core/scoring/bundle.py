@@ -77,6 +77,7 @@ def build_bundle(settings: Settings, name: str, ref: str, target: Path) -> Bundl
         model = Model.load(str(local / "MLmodel"))
         card = load_run_card(settings, version.run_id) if version.run_id else None
         engine, note, compiled = _choose_engine(model, local, version.run_id)
+        unimputed = _unimputed(engine, model, local)
         if compiled is not None:
             compiled.save(target / COMPILED_FILE)
         else:
@@ -85,7 +86,8 @@ def build_bundle(settings: Settings, name: str, ref: str, target: Path) -> Bundl
         name=name, version=str(version.version), run_id=version.run_id, engine=engine, note=note,
         positive_class=card.positive_class if card else None,
         negative_class=card.negative_class if card else None,
-        inputs=_inputs(model, card, compiled), target=card.display(card.target) if card else None,
+        inputs=_inputs(model, card, compiled, unimputed),
+        target=card.display(card.target) if card else None,
         signature=model.signature.to_dict() if model.signature else {},
         metrics=_metrics(version.run_id), operations_table=card.sibling if card else None,
         threshold=decision_threshold(settings, version.run_id))
@@ -151,7 +153,18 @@ def _cached_compiled(run_id: str | None) -> CompiledPipeline | None:
         return None
 
 
-def _inputs(model, card, compiled: CompiledPipeline | None) -> InputSchema:
+def _unimputed(engine: str, model, local: Path) -> set[str]:
+    """For the Spark engine, the numeric inputs no Imputer covers (their missing values are
+    refused like the compiled scorer's); nothing for the others."""
+    if engine != "spark" or model.signature is None:
+        return set()
+    from opml_core.scoring.missing import unimputed_numbers
+
+    numeric = [s["name"] for s in model.signature.inputs.to_dict() if s["type"] in _NUMERIC_TYPES]
+    return unimputed_numbers(local / "sparkml", numeric)
+
+
+def _inputs(model, card, compiled: CompiledPipeline | None, unimputed: set[str]) -> InputSchema:
     if compiled is not None:
         kinds = {b.column: NUMERIC if b.kind in ("numeric", "flag") else CATEGORICAL
                  for b in compiled.blocks}
@@ -161,7 +174,7 @@ def _inputs(model, card, compiled: CompiledPipeline | None) -> InputSchema:
     elif model.signature is not None:
         specs = model.signature.inputs.to_dict()
         kinds = {s["name"]: NUMERIC if s["type"] in _NUMERIC_TYPES else CATEGORICAL for s in specs}
-        imputed, refused, names = {}, set(), [s["name"] for s in specs]
+        imputed, refused, names = {}, unimputed, [s["name"] for s in specs]
     else:
         raise DeploymentError("The model has no signature, so its inputs are unknown; register "
                               "it again with a signature.")

@@ -4,7 +4,9 @@
 engine that reproduces the model: ``compiled`` (numpy, no JVM, the usual case), ``spark`` (a
 Spark pipeline with a stage the compiler does not know: exact but slower, with a note saying so)
 or ``pyfunc`` (a submitted model of another flavour). ``score_records`` checks the rows, scores
-them and maps predictions back to the user's labels.
+them and maps predictions back to the user's labels. Only an endpoint's process loads a model
+that runs its own code (Spark, pyfunc); the app itself scores through ``load_in_app_scorer``,
+which gives the compiled scorer and refuses every other engine before loading anything.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from opml_core.errors import ScoringError
+from opml_core.errors import ForeignCodeError
 from opml_core.scoring.inputs import InputSchema, records_to_columns, unseen_warnings
 
 BUNDLE_META = "model.json"
@@ -166,10 +168,7 @@ class PyfuncScorer(Scorer):
     def predict(self, columns):
         import pandas as pd
 
-        try:
-            output = self.model.predict(pd.DataFrame(columns))
-        except Exception as exc:
-            raise ScoringError(f"The model could not score these rows: {str(exc)[:300]}") from exc
+        output = self.model.predict(pd.DataFrame(columns))  # its own failure: a 500, logged
         if isinstance(output, pd.DataFrame):
             if "probability" in output:
                 probabilities = output["probability"].to_numpy(dtype=float)
@@ -183,9 +182,31 @@ class PyfuncScorer(Scorer):
 
 
 ENGINES = {"compiled": CompiledScorer, "spark": SparkScorer, "pyfunc": PyfuncScorer}
+IN_APP_ENGINES = ("compiled",)  # opml's own code: the only engine the app process may run
+ENGINE_NAMES = {"spark": "Spark", "pyfunc": "mlflow.pyfunc"}
+FOREIGN_CODE = ("{name} version {version} runs its own code when it scores (through {engine}). "
+                "The app never runs a model's code in its own process, so this version is scored "
+                "only through its endpoint: deploy it on the Deploy page, then pick its deployment "
+                "here.")
 
 
 def load_scorer(bundle_dir: Path) -> Scorer:
-    """The scorer a bundle asks for."""
-    meta = BundleMeta.from_json((bundle_dir / BUNDLE_META).read_text("utf-8"))
+    """The scorer a bundle asks for (in an endpoint's process: it may run the model's code)."""
+    meta = read_meta(bundle_dir)
+    return ENGINES[meta.engine](meta, bundle_dir)
+
+
+def read_meta(bundle_dir: Path) -> BundleMeta:
+    """What a bundle holds, read as data (no model code runs)."""
+    return BundleMeta.from_json((bundle_dir / BUNDLE_META).read_text("utf-8"))
+
+
+def load_in_app_scorer(bundle_dir: Path) -> Scorer:
+    """The compiled scorer of a bundle, for scoring inside the app; ForeignCodeError for any
+    other engine, refused before anything of the model is loaded."""
+    meta = read_meta(bundle_dir)
+    if meta.engine not in IN_APP_ENGINES:
+        engine = ENGINE_NAMES.get(meta.engine, meta.engine)
+        raise ForeignCodeError(FOREIGN_CODE.format(name=meta.name, version=meta.version,
+                                                   engine=engine))
     return ENGINES[meta.engine](meta, bundle_dir)

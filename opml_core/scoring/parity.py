@@ -1,6 +1,7 @@
 """Does the compiled scorer answer as Spark does, for this very model? Measured per version.
 
-At registration the fitted pipeline scores a sample of its own training rows twice: through
+At registration the fitted pipeline scores a seeded random sample of its own training rows
+(``parity_sample``: from the whole table, not its first rows) twice: through
 Spark and through the compiled form. A submitted pipeline is scored by Spark in the sandbox, on
 its own input example (opml never loads foreign models in its own process), and the compiled form
 scores the same rows here. The largest difference in probability is kept with the version
@@ -17,6 +18,7 @@ import numpy as np
 
 TOLERANCE = 1e-9
 SAMPLE_ROWS = 2000
+SAMPLE_SEED = 20240611  # the same rows each time a version is checked
 SCORER_TAG = "opml.scorer"  # "spark" when the compiled form must not be used
 NOTE_TAG = "opml.scorer_note"
 DIFF_METRIC = "scorer_max_diff"
@@ -26,12 +28,20 @@ UNCHECKED_NOTE = ("This submitted pipeline has no input example to check the fas
                   "example to use the fast scorer.")
 
 
+def parity_sample(rows, size: int = SAMPLE_ROWS):
+    """Up to ``size`` rows drawn at random (seeded) from the whole of ``rows``: a top-k by a
+    seeded random key, so Spark keeps ``size`` rows per partition, never sorting the table."""
+    from pyspark.sql import functions as F
+
+    return rows.withColumn("__draw", F.rand(SAMPLE_SEED)).orderBy("__draw").limit(size).drop("__draw")
+
+
 def max_difference(model, compiled, rows, features: list[str], numeric: list[str]) -> tuple[float, int]:
-    """(Largest |P_spark - P_compiled|, rows compared) over up to SAMPLE_ROWS of ``rows`` (a
-    Spark frame with the model's inputs)."""
+    """(Largest |P_spark - P_compiled|, rows compared) over a seeded random sample of up to
+    SAMPLE_ROWS of ``rows`` (a Spark frame with the model's inputs)."""
     from pyspark.ml.functions import vector_to_array
 
-    sample = rows.limit(SAMPLE_ROWS)
+    sample = parity_sample(rows)
     scored = model.transform(sample).select(*features, vector_to_array("probability")[1].alias("__p"))
     frame = scored.toPandas()
     if frame.empty:
@@ -53,6 +63,20 @@ def example_difference(compiled, records: list[dict], probabilities: list[float]
     columns = {name: [row.get(name) for row in records] for name in compiled.columns}
     mine, _, _ = compiled.score(columns)
     return float(np.max(np.abs(mine - np.asarray(probabilities, dtype=float)))), len(records)
+
+
+def parity_caption(diff: float | None, rows: float | None) -> str | None:
+    """What the Deploy page says of a version's check against Spark (None: it was not checked)."""
+    if diff is None:
+        return None
+    counted = f"{int(rows):,}" if rows is not None else f"up to {SAMPLE_ROWS:,}"
+    if not diff <= TOLERANCE:  # NaN too
+        return (f"This version scores through Spark because the fast scorer differed from Spark "
+                f"by up to {diff:.1e} on {counted} of its rows (its training rows, or a submitted "
+                "model's own example), checked when it was registered.")
+    return (f"The fast scorer matched Spark to within {diff:.0e} on {counted} of this version's "
+            "rows (its training rows, or a submitted model's own example), checked when it was "
+            "registered.")
 
 
 def compile_checked(model_dir: Path, run_id: str, check=None, unchecked: str | None = None) -> None:

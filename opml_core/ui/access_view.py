@@ -3,14 +3,17 @@
 In a single-user app (the default, listening on 127.0.0.1) everyone is the operator and nothing
 is asked. With ``OPML_TEAM_MODE=true`` the app asks for Streamlit's OpenID Connect login
 (``st.login``; the provider is the ``[auth]`` table of ``.streamlit/secrets.toml``), finds the
-account's role in settings and makes that person the actor every core call checks.
+account's role in settings and makes that person the actor every core call checks. A
+single-user app that Streamlit serves beyond this machine (``server.address`` not a loopback
+address) shows no page at all, only how to turn team mode on.
 """
 
 from __future__ import annotations
 
 import streamlit as st
 
-from opml_core.access import BUILDER, OPERATOR, VIEWER, Actor, current_actor, role_for
+from opml_core.access import (BUILDER, OPERATOR, VIEWER, Actor, current_actor,
+                              exposed_without_login, role_for)
 
 DEFAULT_PAGE = "app_pages/home.py"
 PAGE_ROLES = {"app_pages/home.py": VIEWER, "app_pages/predict.py": VIEWER,
@@ -21,7 +24,13 @@ PAGE_ROLES = {"app_pages/home.py": VIEWER, "app_pages/predict.py": VIEWER,
 
 def signed_in(settings) -> Actor | None:
     """The actor of this page run: None in a single-user app; stops the page until a team app's
-    visitor has signed in with an account that has a role."""
+    visitor has signed in with an account that has a role, and stops every page of a single-user
+    app that listens beyond this machine."""
+    refused = exposed_without_login(settings, st.get_option("server.address"))
+    if refused:
+        st.title("opml")
+        st.error(refused, icon=":material/lock:")
+        st.stop()
     if not settings.team_mode:
         return None
     user = st.user
@@ -60,10 +69,20 @@ def pages_for(sections: dict[str, list[tuple]], actor: Actor | None) -> dict:
     return built
 
 
+def may(role: str) -> bool:
+    """Whether the current page run's actor holds ``role`` (everyone does in a single-user app)."""
+    actor = current_actor()
+    return actor is None or actor.may(role)
+
+
+def role_help(role: str) -> str | None:
+    """A button's help when the actor lacks ``role`` (the button is then disabled), else None."""
+    return None if may(role) else f"Needs the {role} role (ask an operator: OPML_{role.upper()}S)."
+
+
 def may_open(path: str) -> bool:
     """Whether the current page run's actor may open the page at ``path``."""
-    actor = current_actor()
-    return actor is None or actor.may(PAGE_ROLES.get(path, OPERATOR))
+    return may(PAGE_ROLES.get(path, OPERATOR))
 
 
 def page_link(path: str, label: str, icon: str = ":material/arrow_forward:") -> None:

@@ -151,19 +151,16 @@ def _connected(settings) -> bool:
 
 
 def _parity_caption(target, info: DeploymentInfo) -> None:
-    """How closely the fast scorer matched Spark on this version's rows."""
-    from opml_core.scoring.parity import DIFF_METRIC, ROWS_METRIC, SAMPLE_ROWS
+    """How closely the fast scorer matched Spark on this version's rows, or why it is not used."""
+    from opml_core.scoring.parity import DIFF_METRIC, ROWS_METRIC, parity_caption
 
     try:
         metrics = target.model_info(info.name).metrics
     except Exception:
         return
-    diff, rows = metrics.get(DIFF_METRIC), metrics.get(ROWS_METRIC)
-    if diff is not None:
-        counted = f"{int(rows):,}" if rows is not None else f"up to {SAMPLE_ROWS:,}"
-        st.caption(f"The fast scorer matched Spark to within {diff:.0e} on {counted} of this "
-                   "version's rows (its training rows, or a submitted model's own example), "
-                   "checked when it was registered.")
+    caption = parity_caption(metrics.get(DIFF_METRIC), metrics.get(ROWS_METRIC))
+    if caption:
+        st.caption(caption)
 
 
 def deployment_card(settings, info: DeploymentInfo) -> None:

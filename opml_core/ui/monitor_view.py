@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from opml_core.access import BUILDER, OPERATOR
 from opml_core.monitor import charts
 from opml_core.monitor.cards import split_findings
 from opml_core.monitor.classifier import MIN_ROWS as MIN_CLASSIFIER_ROWS
@@ -11,6 +12,7 @@ from opml_core.monitor.export import monitor_html
 from opml_core.monitor.labels import add_labels_file, reveal_outcomes
 from opml_core.monitor.methods import METHODS, blank_reason
 from opml_core.ui import resources
+from opml_core.ui.access_view import role_help
 from opml_core.ui.feedback import reporting
 from opml_core.ui.progress import run_with_progress
 from opml_core.ui.widgets import metric_row, plot
@@ -108,13 +110,16 @@ def performance(settings, report, deployment: str) -> None:
 def _labels(settings, report, deployment: str) -> None:
     st.markdown("**Add outcomes**")
     left, right = st.columns(2)
-    if left.button("Reveal the actual outcomes (simulated traffic)", key="monitor.reveal"):
+    refused = role_help(BUILDER)
+    if left.button("Reveal the actual outcomes (simulated traffic)", key="monitor.reveal",
+                   disabled=refused is not None, help=refused):
         with reporting():
             done = run_with_progress("Revealing outcomes", lambda progress: reveal_outcomes(
                 resources.spark(), settings, deployment), spark=resources.spark())
             st.success(done.message, icon=":material/check_circle:")
     with right:
-        upload = st.file_uploader("Labels file (CSV)", type=["csv"], key="monitor.labels_file")
+        upload = st.file_uploader("Labels file (CSV)", type=["csv"], key="monitor.labels_file",
+                                  disabled=refused is not None, help=refused)
         if upload is not None:
             header = upload.getvalue().split(b"\n", 1)[0].decode("utf-8", "replace")
             delimiter = ";" if header.count(";") > header.count(",") else ","
@@ -224,7 +229,9 @@ def alerts(settings, report) -> None:
                          key="monitor.webhook_scope")
         left, middle, right = st.columns(3)
         target = report.deployment if scope == "this deployment" else DEFAULT
-        if left.button("Save the hook", key="monitor.webhook_save", disabled=not url):
+        refused = role_help(OPERATOR)
+        if left.button("Save the hook", key="monitor.webhook_save", disabled=not url or refused is not None,
+                       help=refused):
             with reporting():
                 save_webhook(settings.workspace, url, target)
                 st.success("Saved: alerts will be posted there.", icon=":material/check_circle:")
@@ -232,7 +239,8 @@ def alerts(settings, report) -> None:
             with reporting():
                 done = post_cards(url or saved, report, force=True)
                 st.success(done.reason, icon=":material/check_circle:")
-        if right.button("Forget the hook", key="monitor.webhook_forget", disabled=not saved):
+        if right.button("Forget the hook", key="monitor.webhook_forget",
+                        disabled=not saved or refused is not None, help=refused):
             with reporting():
                 save_webhook(settings.workspace, None, target)
                 st.success("Forgotten.", icon=":material/check_circle:")

@@ -70,7 +70,10 @@ def _upload(settings) -> SourceRef | None:
 
 
 def profile_section(data: LoadedData, profile: DataProfile) -> None:
-    """Row count, types, missing and unknown values, a preview and distributions."""
+    """What loading found (e.g. a number column with words in it), row count, types, missing
+    and unknown values, a preview and distributions."""
+    for note in data.notes:
+        st.warning(note, icon=":material/warning:")
     missing = sum(c.missing for c in profile.columns)
     unknown = sum(c.unknown for c in profile.columns)
     metric_row({"Rows": f"{profile.rows:,}", "Columns": str(len(profile.columns)),

@@ -124,13 +124,14 @@ def run_card(run_id: str, tracking_uri: str):
 @st.cache_resource(show_spinner="Loading the model…", max_entries=4)
 def _local_scorer(name: str, version: str, home: str):
     from opml_core.scoring.bundle import cached_bundle
-    from opml_core.scoring.engines import load_scorer
+    from opml_core.scoring.engines import load_in_app_scorer
 
-    return load_scorer(cached_bundle(settings(), name, version))
+    return load_in_app_scorer(cached_bundle(settings(), name, version))
 
 
 def local_scorer(name: str, ref: str):
-    """The model scored in this process (built once per version, cached)."""
+    """The model scored in this process (built once per version, cached): only opml's compiled
+    scorer; ForeignCodeError for a version that would run its own code."""
     from opml_core.scoring.bundle import resolve_version
 
     current = settings()

@@ -14,7 +14,7 @@ from opml_core.pipeline import ESTIMATORS
 from opml_core.evaluation import verdict
 from opml_core.registry import (SUGGESTED_ALIASES, decision_threshold, list_models, list_versions,
                                remove_alias, set_alias, set_decision_threshold, version_summary)
-from opml_core.submission import submit_model_zip
+from opml_core.submission import submit_model_zip, trust_warning
 from opml_core.train import MAX_FOLDS, TrainSpec
 from opml_core.ui import resources
 from opml_core.ui.feedback import reporting
@@ -170,13 +170,7 @@ def submit_section(settings) -> None:
     st.caption("Zip an MLflow model folder (the one holding the MLmodel file, with a signature) "
                "and upload it: opml checks that it loads and scores its own example, then "
                "registers it as a new version.")
-    who = ("Builders and operators (OPML_BUILDERS, OPML_OPERATORS) can submit one"
-           if settings.team_mode else "Anyone who can open this app can submit one")
-    st.warning("**A submitted model runs its own code.** opml tries it in a separate process "
-               "with a time and memory limit, no access to the workspace or its secrets and "
-               "no writing outside a temporary folder; once deployed it runs in its endpoint's "
-               f"process like any model. {who}: submit only models from people you trust.",
-               icon=":material/security:")
+    st.warning(trust_warning(settings), icon=":material/security:")
     upload = st.file_uploader("Zipped MLflow model", type=["zip"], key="train.submit_file")
     name = st.text_input("Register as", settings.model_name, key="train.submit_name")
     if st.button("Check and register", key="train.submit", disabled=upload is None):

@@ -61,3 +61,39 @@ def test_each_role_opens_exactly_its_pages(team, email, role, page):
     except Exception:
         opened = False
     assert opened == allowed, (role, page, at.exception)
+
+
+@pytest.fixture
+def listening_on():
+    """Streamlit's server.address for this test, as `--server.address` would set it."""
+    from streamlit import config
+
+    original = config.get_option("server.address")
+    yield lambda address: config.set_option("server.address", address)
+    config.set_option("server.address", original)
+
+
+@pytest.mark.parametrize("address", ["0.0.0.0", "192.168.1.20", None])
+def test_a_single_user_app_reachable_from_other_machines_shows_no_page_but_how_to_share_it(
+        settings, listening_on, address):
+    listening_on(address)
+    at = open_page()
+    assert not at.exception
+    assert [t.value for t in at.title] == ["opml"]  # the sign-post only, no page ran
+    refusal = texts(at.error)
+    assert f"listens on {address or 'every interface'}" in refusal
+    assert "team mode is off" in refusal and "OPML_TEAM_MODE=true" in refusal
+
+
+def test_a_single_user_app_on_this_machine_only_opens_its_pages(settings, listening_on):
+    listening_on("127.0.0.1")
+    at = open_page()
+    assert not at.exception and not at.error and at.title[0].value != "opml"
+
+
+def test_a_team_app_may_listen_on_every_interface(team, listening_on):
+    listening_on("0.0.0.0")
+    team("vera@contoso.com")
+    at = open_page()
+    assert not at.exception and not at.error
+    assert "Signed in as vera@contoso.com (viewer)" in texts(at.sidebar.caption)

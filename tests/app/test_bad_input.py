@@ -116,3 +116,16 @@ def test_a_model_with_no_versions_left_gets_an_empty_state_on_deploy_and_predict
     predict.toggle(key="predict.local").set_value(True).run()
     predict.selectbox(key="predict.model").select("empty-model").run()
     assert not predict.exception and "has no versions left" in texts(predict.info)
+
+
+def test_predict_in_the_app_refuses_a_model_that_runs_its_own_code_and_offers_to_deploy(
+        settings, tmp_path):
+    from opml_core.registry import register_model_dir
+    from tests.test_submission import pyfunc_dir
+
+    register_model_dir(settings, pyfunc_dir(tmp_path), "doubler", "doubler.zip")
+    predict = open_page("predict")
+    predict.toggle(key="predict.local").set_value(True).run()
+    assert not predict.exception and not predict.error
+    assert "doubler version 1 runs its own code" in texts(predict.info)
+    assert "only through its endpoint" in texts(predict.info)

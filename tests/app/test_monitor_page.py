@@ -97,3 +97,25 @@ def test_outcomes_can_be_revealed_from_the_page(skewed_deployment, in_workspace)
     at = open_page("monitor")
     at.button(key="monitor.reveal").click().run()
     assert not at.exception and "Labelled" in texts(at.success)
+
+
+@pytest.mark.parametrize("email,may_label", [("vera@contoso.com", False), ("bo@contoso.com", True)])
+def test_in_a_team_app_the_report_opens_for_each_role_and_storing_needs_the_role(
+        skewed_deployment, in_workspace, monkeypatch, email, may_label):
+    import streamlit
+
+    from tests.app.test_access_pages import FakeUser
+
+    in_workspace(skewed_deployment)
+    monkeypatch.setenv("OPML_TEAM_MODE", "true")
+    monkeypatch.setenv("OPML_BUILDERS", '["bo@contoso.com"]')
+    monkeypatch.setenv("OPML_VIEWERS", '["@contoso.com"]')
+    monkeypatch.setattr(streamlit, "user", FakeUser(email=email))
+    at = open_page("monitor")
+    assert not at.exception and at.get("plotly_chart")
+    reveal = at.button(key="monitor.reveal")
+    assert reveal.disabled is not may_label
+    assert may_label or "Needs the builder role" in reveal.help
+    at.text_input(key="monitor.webhook_url").set_value("https://hooks.example.com/x").run()
+    save = at.button(key="monitor.webhook_save")
+    assert save.disabled and "Needs the operator role" in save.help  # neither is an operator

@@ -50,3 +50,14 @@ def test_the_bundled_data_offers_pdays_999_as_not_applicable(load_bundled_page):
     assert "**pdays** = 999 in" in texts(at.markdown)
     assert "**duration**: The call's duration is only known after the call" in texts(at.markdown)
     assert at.checkbox(key="prepare.sentinel.pdays").value is True
+
+
+def test_the_load_report_says_when_a_number_column_holds_words(spark, settings):
+    lines = ["age,job,y"] + [f"{20 + n},admin.,{'yes' if n % 2 else 'no'}" for n in range(12)]
+    lines[4] = "n/a,admin.,no"
+    at = open_page("prepare")
+    at.radio(key="prepare.kind").set_value("upload").run()
+    at.file_uploader(key="prepare.upload").upload("mixed.csv", ("\n".join(lines) + "\n").encode()).run()
+    at.button(key="prepare.load").click().run()
+    assert not at.exception
+    assert "'age' holds numbers, but 1 row(s) hold text instead, e.g. 'n/a' in row 4" in texts(at.warning)

@@ -81,3 +81,20 @@ def test_a_model_trained_on_a_true_false_column_trains_and_scores_json_booleans(
     scorer = load_scorer(settings.home / "bundle")
     result = scorer.score_records([{"age": 30, "member": True}, {"age": 30, "member": "false"}])
     assert result.labels == ["yes", "no"]
+
+
+def test_a_number_column_with_a_few_words_is_read_as_text_and_the_report_says_so(spark, settings):
+    lines = ["age,job,y"] + [f"{20 + n},admin.,no" for n in range(12)]
+    lines[4], lines[9] = "n/a,admin.,no", "unknown,admin.,yes"  # rows 4 and 9 of the data
+    loaded = load_staged(spark, _staged(settings, "mixed.csv", "\n".join(lines) + "\n"))
+    assert dict(loaded.df.dtypes)["age"] == "string"
+    assert loaded.notes == [
+        "'age' holds numbers, but 2 row(s) hold text instead, e.g. 'n/a' in row 4; so the whole "
+        "column was read as text (a category), not as a number. If those cells mean 'missing', "
+        "empty them and upload again; otherwise leave the column out or keep it as a category."]
+
+
+def test_columns_of_only_numbers_or_only_words_need_no_note(spark, settings):
+    lines = ["age,job,y"] + [f"{20 + n},admin.,no" for n in range(12)]
+    loaded = load_staged(spark, _staged(settings, "clean.csv", "\n".join(lines) + "\n"))
+    assert loaded.notes == []

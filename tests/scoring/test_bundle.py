@@ -4,10 +4,10 @@ from pathlib import Path
 
 import pytest
 
-from opml_core.errors import DeploymentError
+from opml_core.errors import DeploymentError, ForeignCodeError
 from opml_core.registry import register_model_dir
 from opml_core.scoring.bundle import build_bundle
-from opml_core.scoring.engines import load_scorer
+from opml_core.scoring.engines import load_in_app_scorer, load_scorer
 from tests.test_submission import pyfunc_dir
 
 
@@ -56,6 +56,28 @@ def test_another_flavour_is_served_through_pyfunc_with_a_note(trained_settings, 
     assert meta.engine == "pyfunc" and "mlflow.pyfunc" in meta.note
     scored = load_scorer(Path(tmp_path / "bundle")).score_records([{"x": 2.5}])
     assert scored.labels == ["5.0"] and scored.probabilities is None
+
+
+def test_the_app_refuses_to_load_a_model_that_runs_its_own_code(trained_settings, tmp_path,
+                                                                 monkeypatch):
+    import mlflow.pyfunc
+
+    logged = register_model_dir(trained_settings, pyfunc_dir(tmp_path), "doubler", "doubler.zip")
+    build_bundle(trained_settings, "doubler", logged.version, tmp_path / "bundle")
+
+    def loaded_in_the_app(*args, **kwargs):
+        raise AssertionError("the model's code was loaded in the app's process")
+
+    monkeypatch.setattr(mlflow.pyfunc, "load_model", loaded_in_the_app)
+    with pytest.raises(ForeignCodeError, match="runs its own code.*through mlflow.pyfunc.*"
+                                               "only through its endpoint: deploy it"):
+        load_in_app_scorer(tmp_path / "bundle")
+
+
+def test_the_app_scores_a_compiled_model_itself(trained_settings, tmp_path):
+    build_bundle(trained_settings, "opml-model", "champion", tmp_path / "bundle")
+    scorer = load_in_app_scorer(tmp_path / "bundle")
+    assert scorer.engine == "compiled"
 
 
 def test_a_missing_version_or_alias_is_refused(trained_settings, tmp_path):

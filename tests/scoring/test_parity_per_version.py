@@ -45,3 +45,31 @@ def test_a_compiler_failure_never_aborts_registration(spark, settings, prepared,
     assert "could not read this pipeline (KeyError" in tags[NOTE_TAG]
     with pytest.raises(Exception):
         mlflow.artifacts.download_artifacts(run_id=result.run_id, artifact_path="scorer/compiled.npz")
+
+
+def test_parity_is_checked_on_a_seeded_random_sample_of_the_whole_table(spark):
+    from opml_core.scoring.parity import parity_sample
+
+    table = spark.range(10_000).repartition(3)
+    drawn = [sorted(r.id for r in parity_sample(table, 200).collect()) for _ in range(2)]
+    assert len(drawn[0]) == 200 and drawn[0] == drawn[1]  # the same rows each time
+    assert max(drawn[0]) > 5_000 and drawn[0] != list(range(200))  # not the table's first rows
+
+
+def test_the_deploy_caption_says_the_fast_scorer_matched_when_it_did():
+    from opml_core.scoring.parity import parity_caption
+
+    assert parity_caption(3e-12, 2000) == (
+        "The fast scorer matched Spark to within 3e-12 on 2,000 of this version's rows (its "
+        "training rows, or a submitted model's own example), checked when it was registered.")
+    assert parity_caption(None, None) is None
+
+
+@pytest.mark.parametrize("diff", [0.3, float("nan")])
+def test_the_deploy_caption_says_the_version_scores_through_spark_when_the_fast_scorer_differed(diff):
+    from opml_core.scoring.parity import parity_caption
+
+    caption = parity_caption(diff, 40)
+    assert caption.startswith("This version scores through Spark because the fast scorer "
+                              f"differed from Spark by up to {diff:.1e} on 40 of its rows")
+    assert "matched" not in caption

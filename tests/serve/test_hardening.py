@@ -5,6 +5,7 @@ endpoint keeps on disk is its owner's only."""
 
 import socket
 import stat
+import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -94,16 +95,66 @@ def test_a_full_pool_answers_503_with_retry_after_and_the_rest_are_scored(tight)
     assert all(recorded[a.json()["request_id"]] == 503 for a in answers if a.status_code == 503)
 
 
-def test_a_small_request_is_scored_while_a_big_one_is_in_the_pool(tight):
+def poll(condition, bound_s: float = 60.0) -> bool:
+    """Ask ``condition`` until it holds or ``bound_s`` passes (each ask is a request: no sleep)."""
+    deadline = time.monotonic() + bound_s
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+    return False
+
+
+def test_a_small_request_and_health_complete_while_a_big_one_is_still_being_scored(tight):
+    """Ordering, not timing: the one worker is seen busy with the big request (a pool-bound
+    probe gets 503), then a one-row request and /health are answered, then the worker is seen
+    still busy (another 503), and only then does the big one finish, with a 200."""
     _, info, keys = tight
     headers = {"Authorization": f"Bearer {keys.primary}", "Content-Type": "application/json"}
+    base = info.scoring_uri.rsplit("/", 1)[0]
     big = score_body([bank_row()] * 10_000)
-    with ThreadPoolExecutor(1) as pool:
-        pending = pool.submit(requests.post, info.scoring_uri, data=big, headers=headers, timeout=120)
-        small = requests.post(info.scoring_uri, data=score_body([bank_row()]), headers=headers,
-                              timeout=120)
-        assert small.status_code == 200  # the one-row fast path never waits for the pool
-        assert pending.result().status_code == 200
+    probe = score_body([bank_row()] * 60)
+    assert len(probe) > tight[0].settings.serve_inline_bytes  # a probe needs the one worker
+
+    def busy() -> bool:
+        return requests.post(info.scoring_uri, data=probe, headers=headers, timeout=60).status_code == 503
+
+    for _ in range(5):  # a try is inconclusive when the big one ends before it is seen busy twice
+        with ThreadPoolExecutor(1) as pool:
+            pending = pool.submit(requests.post, info.scoring_uri, data=big, headers=headers,
+                                  timeout=120)
+            poll(lambda: pending.done() or busy())
+            if pending.done():
+                continue
+            small = requests.post(info.scoring_uri, data=score_body([bank_row()]), headers=headers,
+                                  timeout=60)
+            health = requests.get(f"{base}/health", timeout=60)
+            still_busy = busy()
+            finished = pending.result()
+        if still_busy and finished.status_code == 200:
+            assert small.status_code == 200 and "probability" in small.json()["predictions"][0]
+            assert health.status_code == 200 and health.json()["status"] == "ready"
+            return
+    pytest.fail("the big request was never seen in progress around a small request and /health")
+
+
+def test_open_docs_serves_docs_and_the_openapi_without_a_key(trained_settings, monkeypatch):
+    from opml_core.config import load_settings
+
+    monkeypatch.setenv("OPML_SERVE_OPEN_DOCS", "true")
+    settings = load_settings(home=trained_settings.home, spark_master="local[2]")
+    assert settings.serve_open_docs
+    target = get_target("local", settings)
+    info = target.deploy("bank-open-docs", "opml-model", "champion")
+    try:
+        base = info.scoring_uri.rsplit("/", 1)[0]
+        docs, spec = (requests.get(f"{base}{path}", timeout=10) for path in ("/docs", "/openapi.json"))
+        assert docs.status_code == 200 and "swagger" in docs.text.lower()
+        assert spec.status_code == 200 and "/score" in spec.json()["paths"]
+        scored = requests.post(info.scoring_uri, data=score_body([bank_row()]), timeout=10,
+                               headers={"Content-Type": "application/json"})
+        assert scored.status_code == 401  # the docs are open, scoring still needs the key
+    finally:
+        target.delete(info.name)
 
 
 def test_keyless_refusals_are_counted_but_only_a_few_a_minute_are_logged(tight):
