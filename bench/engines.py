@@ -5,10 +5,11 @@
 2. Start a standalone master with one worker (2 cores) and a Spark Connect server (local[2]),
    both on 127.0.0.1 from PySpark's own jars (``tests/engines/servers.py``).
 3. For each engine, in a fresh copy of the workspace and a fresh driver process: time
-   ``collect`` (log → model_requests/model_inputs; over a cluster or Connect the lines travel
-   through the session), every drift statistic in daily windows, and the drift classifier on
-   100,000 rows; the driver's peak RSS (the Python process; a classic engine's JVM driver is
-   reported beside it). Target: the cluster and Connect within 1.5× of local[2], driver flat.
+   ``collect`` (log → model_requests/model_inputs; over a cluster or Connect the staged logs
+   are streamed to the warehouse URI first), every drift statistic in daily windows, and the
+   drift classifier on 100,000 rows; the driver's peak RSS (the Python process; a classic
+   engine's JVM driver is reported beside it). Target: the cluster and Connect within 1.5× of
+   local[2], driver flat.
 
 Last line: RESULT local_s=… cluster_s=… connect_s=… cluster_ratio=… connect_ratio=… driver_rss_mb=…
 Run: .venv/bin/python bench/engines.py [--rows N]

@@ -7,14 +7,17 @@ its own disk: it lists it and reads and writes small files there (dataset cards,
 to log) through ``pyarrow.fs``, which speaks ``file://``, ``hdfs://``, ``s3://``, ``gs://`` and
 ``abfss://`` alike (a scheme it cannot open, such as ``dbfs:/``, is refused with a
 ``ConfigError``). ``location(workspace, *parts)`` joins a URI; ``copy_to_local`` brings a folder
-Spark wrote to a local directory; ``readable_by_spark`` gives Spark a file of the app's (an
-upload, the bundled data, a simulation's record) where it can read it: the file itself when
-Spark runs beside the app, else a copy under the warehouse.
+Spark wrote to a local directory; ``upload`` streams a file of the app's to a URI block by block;
+``readable_by_spark`` gives Spark a file of the app's (an upload, the bundled data, a
+simulation's record) where it can read it: the file itself when Spark runs beside the app, else
+a copy under the warehouse (copies older than a day are removed as new ones are made).
+``folder_stamp`` changes whenever a folder's files do, on object stores too.
 """
 
 from __future__ import annotations
 
 import hashlib
+import time
 import uuid
 from pathlib import Path
 
@@ -22,6 +25,12 @@ from opml_core.config import Workspace
 from opml_core.errors import ConfigError
 
 SCRATCH = "_scratch"  # short-lived folders (models on their way to MLflow)
+SHARED = "shared"  # under SCRATCH: copies of the app's files for a Spark elsewhere
+BLOCK = 1 << 20  # bytes read and written at a time when a file is copied
+SHARED_KEPT_S = 24 * 3600  # a shared copy older than this is removed when a new one is made
+SHARED_REMOVED = 100  # at most this many old copies are removed per new copy
+
+_HANDED_OUT: set[str] = set()  # names of shared copies this process gave Spark: never removed
 
 
 def location(workspace: Workspace, *parts: str) -> str:
@@ -43,18 +52,49 @@ def readable_by_spark(spark, workspace: Workspace | None, path: Path) -> str:
         return str(path)
     digest = hashlib.sha256()
     with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
+        for block in iter(lambda: handle.read(BLOCK), b""):
             digest.update(block)
-    uri = location(workspace, SCRATCH, "shared", f"{digest.hexdigest()[:16]}-{path.name}")
+    name = f"{digest.hexdigest()[:16]}-{path.name}"
+    uri = location(workspace, SCRATCH, SHARED, name)
     fs, target = filesystem(uri)
     if fs.get_file_info(target).size != path.stat().st_size:
-        fs.create_dir(target.rsplit("/", 1)[0], recursive=True)
-        partial = f"{target}.{uuid.uuid4().hex[:6]}.partial"
-        with open(path, "rb") as source, fs.open_output_stream(partial) as out:
-            for block in iter(lambda: source.read(1 << 20), b""):
-                out.write(block)
-        fs.move(partial, target)
+        remove_stale(location(workspace, SCRATCH, SHARED))
+        partial = f"{uri}.{uuid.uuid4().hex[:6]}.partial"
+        upload(path, partial)
+        move(partial, uri)
+    _HANDED_OUT.add(name)
     return uri
+
+
+def upload(path: Path, uri: str, block: int = BLOCK) -> None:
+    """Copy the app's file ``path`` to ``uri``, ``block`` bytes at a time (memory stays flat)."""
+    fs, target = filesystem(uri)
+    fs.create_dir(target.rsplit("/", 1)[0], recursive=True)
+    with open(path, "rb") as source, fs.open_output_stream(target) as out:
+        for chunk in iter(lambda: source.read(block), b""):
+            out.write(chunk)
+
+
+def remove_stale(folder: str, older_than_s: float = SHARED_KEPT_S) -> int:
+    """Remove files directly under ``folder`` older than ``older_than_s`` (at most
+    SHARED_REMOVED of them, never one this process handed out); return how many went."""
+    import pyarrow.fs as pafs
+
+    fs, path = filesystem(folder)
+    cutoff = time.time_ns() - int(older_than_s * 1e9)
+    removed = 0
+    for entry in fs.get_file_info(pafs.FileSelector(path, allow_not_found=True)):
+        if removed >= SHARED_REMOVED:
+            break
+        if (entry.type != pafs.FileType.File or entry.mtime_ns is None or entry.mtime_ns >= cutoff
+                or entry.base_name in _HANDED_OUT):
+            continue
+        try:
+            fs.delete_file(entry.path)
+        except OSError:  # another process removed it first
+            continue
+        removed += 1
+    return removed
 
 
 def filesystem(uri: str):
@@ -86,10 +126,15 @@ def is_dir(uri: str) -> bool:
     return fs.get_file_info(path).type == pafs.FileType.Directory
 
 
-def modified_ns(uri: str) -> int:
-    """When the file or folder at ``uri`` last changed (ns), 0 when it is not there."""
+def folder_stamp(uri: str) -> tuple:
+    """(name, size, modified ns) of each file directly under ``uri``: it changes whenever a file
+    lands, goes or changes, even on object stores, which give folders no modification time."""
+    import pyarrow.fs as pafs
+
     fs, path = filesystem(uri)
-    return fs.get_file_info(path).mtime_ns or 0
+    entries = fs.get_file_info(pafs.FileSelector(path, allow_not_found=True))
+    return tuple(sorted((e.base_name, e.size, e.mtime_ns or 0) for e in entries
+                        if e.type == pafs.FileType.File))
 
 
 def list_dir(uri: str) -> list[tuple[str, bool]]:

@@ -53,15 +53,59 @@ def test_spark_away_from_the_app_reads_a_copy_under_the_warehouse_made_once(spar
     assert [tuple(r) for r in spark.read.csv(uri, header=True).collect()] == [("1", "x"), ("2", "y")]
 
 
-def test_a_folder_changes_its_modified_time_when_an_entry_lands_and_a_missing_one_has_none(tmp_path):
+def test_a_folders_stamp_changes_when_its_files_do_though_the_folder_keeps_its_time(tmp_path):
     import os
 
-    from opml_core.warehouse import modified_ns
+    from opml_core.warehouse import folder_stamp
 
     folder = tmp_path / "model_labels"
-    assert modified_ns(folder.as_uri()) == 0
+    assert folder_stamp(folder.as_uri()) == ()
+
+    def pinned():  # as on an object store: the folder itself never gets a new time
+        os.utime(folder, ns=(1_000_000_000, 1_000_000_000))
+        return folder_stamp(folder.as_uri())
+
     folder.mkdir()
-    os.utime(folder, ns=(1_000_000_000, 1_000_000_000))
-    assert modified_ns(folder.as_uri()) == 1_000_000_000
     (folder / "part-0.parquet").write_bytes(b"x")
-    assert modified_ns(folder.as_uri()) > 1_000_000_000
+    first = pinned()
+    (folder / "part-1.parquet").write_bytes(b"y")
+    second = pinned()
+    (folder / "part-0.parquet").unlink()
+    (folder / "part-2.parquet").write_bytes(b"xz")
+    third = pinned()
+    assert len({first, second, third}) == 3
+    assert [name for name, _, _ in third] == ["part-1.parquet", "part-2.parquet"]
+
+
+def test_a_file_is_uploaded_block_by_block_whole(tmp_path):
+    from opml_core.warehouse import upload
+
+    source = tmp_path / "lines.jsonl"
+    source.write_bytes(bytes(range(256)) * 41)
+    target = tmp_path / "warehouse" / "deep" / "lines.jsonl"
+    upload(source, target.as_uri(), block=1000)  # 11 blocks, the last one short
+    assert target.read_bytes() == source.read_bytes()
+
+
+def test_a_new_shared_copy_removes_copies_older_than_a_day(spark, settings, tmp_path, monkeypatch):
+    import os
+    import time
+
+    from opml_core import spark as engine
+    from opml_core.warehouse import readable_by_spark
+
+    monkeypatch.setattr(engine, "beside_app", lambda session: False)
+    kept = tmp_path / "kept.csv"
+    kept.write_text("a\n1\n")
+    handed_out = readable_by_spark(spark, settings.workspace, kept)
+    shared = settings.workspace.warehouse / "_scratch" / "shared"
+    two_days_ago = time.time_ns() - 2 * 24 * 3600 * 10**9
+    for name in ("old-one.csv", "old-two.csv.abc123.partial", handed_out.rsplit("/", 1)[1]):
+        (shared / name).write_text("a\n")
+        os.utime(shared / name, ns=(two_days_ago, two_days_ago))
+    (shared / "recent.csv").write_text("a\n")
+    fresh = tmp_path / "fresh.csv"
+    fresh.write_text("a\n2\n")
+    made = readable_by_spark(spark, settings.workspace, fresh)
+    assert sorted(p.name for p in shared.iterdir()) == sorted(
+        [made.rsplit("/", 1)[1], handed_out.rsplit("/", 1)[1], "recent.csv"])

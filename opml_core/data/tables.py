@@ -27,7 +27,7 @@ from opml_core.warehouse import delete, is_dir, list_dir, location, move, read_t
 
 TABLE_NAME = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
 MONITORING_TABLES = ("model_requests", "model_inputs", "model_labels")  # written by collect only
-_LOCK_FILE = ".lock"
+_LOCK_FILE = ".warehouse.lock"  # in the workspace: local state, wherever the warehouse is
 
 
 @dataclass(frozen=True)
@@ -140,8 +140,8 @@ def delete_table(workspace: Workspace, name: str) -> None:
 @contextmanager
 def workspace_lock(workspace: Workspace):
     """An exclusive lock on the warehouse, shared by every process using the workspace."""
-    workspace.warehouse.mkdir(parents=True, exist_ok=True)
-    with open(workspace.warehouse / _LOCK_FILE, "w") as handle:
+    workspace.root.mkdir(parents=True, exist_ok=True)
+    with open(workspace.root / _LOCK_FILE, "w") as handle:
         fcntl.flock(handle, fcntl.LOCK_EX)
         try:
             yield

@@ -1,5 +1,6 @@
-"""Server processes on this machine: alive or not, whose they are, stopping a process group,
-and whether a port is free. The local target builds on these; they know nothing of MLflow."""
+"""Server processes on this machine: the environment they start with, alive or not, whose they
+are, stopping a process group, and whether a port is free. The local target builds on these;
+they know nothing of MLflow."""
 
 from __future__ import annotations
 
@@ -10,6 +11,16 @@ import time
 from pathlib import Path
 
 STOP_S = 10.0
+# Set by PySpark in a process that has a Spark Connect session (or asked for one): an endpoint
+# that inherited them would take Connect's branch when it builds its own local Spark.
+SPARK_SESSION_VARIABLES = ("SPARK_CONNECT_MODE_ENABLED", "SPARK_REMOTE", "SPARK_LOCAL_REMOTE",
+                           "SPARK_API_MODE")
+
+
+def server_environment(env: dict | None = None) -> dict:
+    """``env`` (default: this process's environment) without the app's Spark session variables."""
+    base = os.environ if env is None else env
+    return {k: v for k, v in base.items() if k not in SPARK_SESSION_VARIABLES}
 
 
 def alive(pid: int | None) -> bool:

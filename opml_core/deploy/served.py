@@ -29,7 +29,7 @@ from opml_core.deploy.base import (
     Progress,
     validate_name,
 )
-from opml_core.deploy.processes import bindable, serves_folder, stop_group
+from opml_core.deploy.processes import bindable, server_environment, serves_folder, stop_group
 from opml_core.deploy.records import (
     folder_of,
     folders_of,
@@ -125,7 +125,8 @@ class ServedTarget(DeploymentTarget):
         with open(self.new_log(name), "ab") as log:
             process = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT,
                                        stdin=subprocess.DEVNULL, start_new_session=True,
-                                       cwd=Path(__file__).resolve().parents[2], env=env)
+                                       cwd=Path(__file__).resolve().parents[2],
+                                       env=server_environment(env))
         record.pid, record.failed = process.pid, None
         _save(folder, record)
         if not self._poll_ready(record, timeout, process):

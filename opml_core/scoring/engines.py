@@ -131,7 +131,9 @@ class CompiledScorer(Scorer):
 
 
 class SparkScorer(Scorer):
-    """Exact but slow: runs the saved Spark pipeline in a local Spark session."""
+    """Exact but slow: runs the saved Spark pipeline in a classic local Spark session of the
+    scoring process's own (the bundle is a local folder, which a cluster or Spark Connect cannot
+    read; endpoints start without the app's Spark session variables, see deploy/processes.py)."""
 
     engine = "spark"
 
@@ -140,8 +142,8 @@ class SparkScorer(Scorer):
         from pyspark.sql import SparkSession
 
         super().__init__(meta)
-        self.spark = (SparkSession.builder.master("local[1]").config("spark.ui.enabled", "false")
-                      .getOrCreate())
+        self.spark = (SparkSession.builder.master("local[1]").config("spark.api.mode", "classic")
+                      .config("spark.ui.enabled", "false").getOrCreate())
         self.model = PipelineModel.load(str(bundle_dir / MODEL_DIR / "sparkml"))
 
     def predict(self, columns):

@@ -188,14 +188,15 @@ def monitor_report(deployment: str, window: str, thresholds: dict, classifier: b
 
 
 def _usage_stamp(current) -> tuple:
-    """Changes whenever a collect or a labels update lands."""
+    """Changes whenever a collect or a labels update lands (the labels table's files, listed:
+    object stores give its folder no modification time)."""
     from opml_core.data.tables import table_uri
     from opml_core.usage import LABELS, STATE_DIR
-    from opml_core.warehouse import modified_ns
+    from opml_core.warehouse import folder_stamp
 
     state = current.workspace.usage / STATE_DIR / "state.json"
     return (state.stat().st_mtime_ns if state.exists() else 0,
-            modified_ns(table_uri(current.workspace, LABELS)))
+            folder_stamp(table_uri(current.workspace, LABELS)))
 
 
 def _restage(source: SourceRef):

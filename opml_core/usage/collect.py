@@ -13,9 +13,10 @@ tables:
 
 Exactly once: each run copies the byte ranges it takes into a staging folder, notes them in
 ``pending.json``, lets Spark turn them into Parquet under the warehouse URI
-(``<warehouse>/_collect/<batch>/``; the records reach Spark as Arrow batches when it does not run
-beside the app), then moves the files into the tables and records the ranges as consumed, under
-a lock. A run that stops half-way is rolled forward by the
+(``<warehouse>/_collect/<batch>/``), then moves the files into the tables and records the ranges
+as consumed, under a lock. Local Spark reads the staging folder where it lies; a cluster or Spark
+Connect, which cannot see the app's disk, reads a copy streamed to ``<batch>/logs`` under the
+warehouse, removed with the batch's folder. A run that stops half-way is rolled forward by the
 next one; lines written during a run are left for the next. Only one collect runs at a time.
 """
 
@@ -39,7 +40,7 @@ from opml_core.errors import MonitorError
 from opml_core.files import write_atomic
 from opml_core.spark import beside_app
 from opml_core.usage.sources import SOURCES, Chunk, UsageSource, known_models
-from opml_core.warehouse import delete, list_dir, location, move
+from opml_core.warehouse import delete, list_dir, location, move, upload
 
 REQUESTS, INPUTS, LABELS = MONITORING_TABLES
 STATE_DIR = "_collect"
@@ -60,7 +61,7 @@ class CollectResult:
 def collect_usage(spark, settings: Settings, progress: Callable[[str], None] = lambda m: None,
                   sources: list[str] | None = None) -> CollectResult:
     """Append new usage records to model_requests and model_inputs; see the module docstring."""
-    from opml_core.usage.tables import build_tables, sent_lines
+    from opml_core.usage.tables import build_tables
 
     started = time.perf_counter()
     folder = settings.workspace.usage / STATE_DIR
@@ -81,10 +82,11 @@ def collect_usage(spark, settings: Settings, progress: Callable[[str], None] = l
         progress(f"Copying new records from {len(chunks)} file(s)")
         _copy(readers, chunks, staging / "logs")
         (staging / "pending.json").write_text(json.dumps([vars(c) for c in chunks]))
+        written = _written(settings, batch)
+        logs = _logs_for_spark(spark, staging / "logs", written)
         progress("Turning records into table rows with Spark")
-        lines = None if beside_app(spark) else sent_lines(spark, staging / "logs")
-        requests, rows, types = build_tables(spark, staging / "logs", _written(settings, batch),
-                                             known_models(settings), state.get("types", {}), lines)
+        requests, rows, types = build_tables(spark, logs, written, known_models(settings),
+                                             state.get("types", {}))
         progress("Adding them to model_requests and model_inputs")
         (staging / "types.json").write_text(json.dumps(types))
         (staging / "complete").touch()
@@ -184,6 +186,16 @@ def _copy(readers: list[UsageSource], chunks: list[Chunk], target: Path) -> None
     for number, chunk in enumerate(chunks):
         with open(target / f"part-{number:05d}.jsonl", "wb") as out:
             by_key[chunk.key.split(":", 1)[0]].read(chunk.path, chunk.start, chunk.end, out)
+
+
+def _logs_for_spark(spark, staged: Path, written: str) -> str:
+    """Where Spark reads the staged logs: where they lie when it runs beside the app, else a copy
+    streamed to ``<written>/logs`` under the warehouse (deleted with ``written``)."""
+    if beside_app(spark):
+        return str(staged)
+    for path in sorted(staged.glob("*.jsonl")):
+        upload(path, f"{written}/logs/{path.name}")
+    return f"{written}/logs"
 
 
 def _commit(settings: Settings, folder: Path, staging: Path) -> None:

@@ -9,20 +9,16 @@ so a number sent as text loses nothing), which costs a fraction of reading a map
 every column up in it. Fields a client sent that the model does not use are kept in ``extra``
 (a label file can join on them): the endpoint marks such requests (``extra_fields``), and only
 those, or records from writers that did not mark them, are read the slower way, as maps.
-Counts come from the written Parquet files' footers. With local Spark the staged files are read
-where they lie; with a cluster or Spark Connect, which cannot see the app's disk, their lines
-travel through the session as Arrow batches (``sent_lines``) and Spark parses them with the same
-schemas (``from_json``). Spark writes the rows under the warehouse URI.
+Counts come from the written Parquet files' footers. Spark reads the staged files at the URI
+it is given (``collect`` gives local Spark the app's staging folder, and a cluster or Spark
+Connect a copy under the warehouse) and writes the rows under the warehouse URI.
 """
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from opml_core.scoring.engines import BundleMeta
 from opml_core.scoring.inputs import NUMERIC
 
-SENT_LINES = 20_000  # usage lines per batch sent through the session to a cluster or Connect
 REQUEST_FIELDS = (
     "request_id STRING, client_request_id STRING, time STRING, event_time STRING, "
     "deployment STRING, model STRING, version STRING, route STRING, status INT, latency_ms DOUBLE, "
@@ -52,14 +48,14 @@ def input_columns(models: list[BundleMeta], fixed: dict[str, str] | None = None
     return columns
 
 
-def build_tables(spark, logs: Path, written: str, models: list[BundleMeta],
-                 fixed: dict[str, str] | None = None, lines=None) -> tuple[int, int, dict[str, str]]:
+def build_tables(spark, logs: str, written: str, models: list[BundleMeta],
+                 fixed: dict[str, str] | None = None) -> tuple[int, int, dict[str, str]]:
     """Write ``written``/model_requests and ``written``/model_inputs (URIs) from the staged
-    ``logs`` (or their ``lines``, sent through the session); return (requests, rows, the type of
+    JSON lines at ``logs`` (a path or URI Spark can read); return (requests, rows, the type of
     every input column written)."""
     from pyspark.sql import functions as F
 
-    requests = read_records(spark, logs, REQUEST_FIELDS, lines)
+    requests = read_records(spark, logs, REQUEST_FIELDS)
     requests.select("request_id", "client_request_id", "time", "event_time", "deployment", "model",
                     "version", "route", "status", "latency_ms", "rows", "error",
                     F.size(F.coalesce("warnings", F.array())).alias("warnings"),
@@ -67,11 +63,11 @@ def build_tables(spark, logs: Path, written: str, models: list[BundleMeta],
         .write.parquet(f"{written}/model_requests")
     request_count = spark.read.parquet(f"{written}/model_requests").count()
     columns = input_columns(models, fixed)
-    plain = read_records(spark, logs, _struct_schema(columns), lines).where(
+    plain = read_records(spark, logs, _struct_schema(columns)).where(
         F.col("extra_fields") == F.lit(False))
     # written as IS NULL OR = true (not coalesce) so the JSON reader gets the filter and skips
     # parsing the maps of every line whose flag, written before its inputs, says false
-    marked = read_records(spark, logs, RECORD_SCHEMA, lines).where(
+    marked = read_records(spark, logs, RECORD_SCHEMA).where(
         F.col("extra_fields").isNull() | (F.col("extra_fields") == F.lit(True)))
     target = f"{written}/model_inputs"
     _input_rows(plain, columns, with_extra=False).write.parquet(target)
@@ -80,47 +76,15 @@ def build_tables(spark, logs: Path, written: str, models: list[BundleMeta],
     return request_count, row_count, {name: kind for name, (kind, _) in columns.items()}
 
 
-def read_records(spark, logs: Path, schema, lines=None):
-    """The staged records under ``schema``: read by Spark from ``logs``, or parsed from ``lines``
-    (``sent_lines``) when Spark cannot see the app's disk."""
+def read_records(spark, logs: str, schema):
+    """The staged records at ``logs`` under ``schema`` (lines that are not records are dropped)."""
     from pyspark.sql import functions as F
 
-    if lines is None:
-        records = spark.read.schema(schema).json(str(logs))
-    else:
-        records = lines.select(F.from_json("value", schema).alias("r")).select("r.*")
+    records = spark.read.schema(schema).json(logs)
     records = records.where(F.col("request_id").isNotNull())
     return (records.withColumn("time", F.col("time").try_cast("timestamp"))
             .withColumn("event_time", F.coalesce(F.col("event_time").try_cast("timestamp"),
                                                  F.col("time"))))
-
-
-def sent_lines(spark, logs: Path, batch_lines: int = SENT_LINES):
-    """The staged JSON lines as a one-column frame sent through the session ``batch_lines`` at a
-    time (the driver holds one batch)."""
-    from functools import reduce
-
-    import pandas as pd
-
-    frames = [spark.createDataFrame(pd.DataFrame({"value": batch}), "value STRING")
-              for batch in _line_batches(logs, batch_lines)]
-    if not frames:
-        return spark.createDataFrame([], "value STRING")
-    return reduce(lambda a, b: a.unionByName(b), frames)
-
-
-def _line_batches(logs: Path, size: int):
-    batch = []
-    for path in sorted(logs.glob("*.jsonl")):
-        with open(path, encoding="utf-8") as handle:
-            for line in handle:
-                if line.strip():
-                    batch.append(line.rstrip("\n"))
-                if len(batch) >= size:
-                    yield batch
-                    batch = []
-    if batch:
-        yield batch
 
 
 def _struct_schema(columns: dict[str, tuple[str, set[str]]]):

@@ -40,3 +40,14 @@ def test_a_port_in_use_is_not_bindable():
         port = sock.getsockname()[1]
         assert not bindable("127.0.0.1", port)
     assert bindable("127.0.0.1", port)
+
+
+def test_a_server_starts_without_the_apps_spark_session_variables_and_with_everything_else(monkeypatch):
+    from opml_core.deploy.processes import SPARK_SESSION_VARIABLES, server_environment
+
+    for name in SPARK_SESSION_VARIABLES:
+        monkeypatch.setenv(name, "1")
+    monkeypatch.setenv("OPML_HOME", "/somewhere")
+    inherited = server_environment()
+    assert not set(SPARK_SESSION_VARIABLES) & set(inherited) and inherited["OPML_HOME"] == "/somewhere"
+    assert server_environment({"SPARK_REMOTE": "sc://x", "AML_APP_ROOT": "/code"}) == {"AML_APP_ROOT": "/code"}

@@ -1,10 +1,13 @@
 """The opml loop on one Spark engine, in a process of its own, printing its figures.
 
-``python -m tests.engines.journey --home DIR --master URL`` prepares a seeded sample of the
-bundled Bank Marketing data, trains a small forest, registers it, deploys it as a local endpoint,
-simulates a fixed month of traffic, collects it and runs the monitor with the drift classifier.
-The last line printed is ``FIGURES {json}``: the model's AUC, every drift statistic, the
-classifier's AUCs and the collected counts, for the engine tests to compare across engines.
+``python -m tests.engines.journey --home DIR --master URL [--warehouse URI]`` prepares a seeded
+sample of the bundled Bank Marketing data, trains a small forest, registers it, deploys it as a
+local endpoint, simulates a fixed month of traffic, collects it, reveals the outcomes, corrects
+the first week's with a labels file and runs the monitor with the drift classifier. The last line
+printed is ``FIGURES {json}``: the model's AUC, every drift statistic, the classifier's AUCs, the
+collected and labelled counts, the realized performance per window, and how many files ended up
+in the workspace's own ``warehouse/`` folder (none when ``--warehouse`` points elsewhere: nothing
+was read or written there by path), for the engine tests to compare across engines.
 """
 
 from __future__ import annotations
@@ -14,11 +17,14 @@ import json
 import os
 import sys
 from datetime import datetime, timezone
+from pathlib import Path
 
 SAMPLE_FRACTION = 0.08
 TINY_FOREST = {"numTrees": 10, "maxDepth": 5}
 DEPLOYMENT = "bank-engines"
 MARK = "FIGURES "
+CORRECTED_BEFORE = "2026-01-08"  # the labels file corrects the outcomes of requests before this
+CLASSES = ("no", "yes")
 
 
 def run_journey(settings) -> dict:
@@ -28,6 +34,7 @@ def run_journey(settings) -> dict:
     from opml_core.client import EndpointClient
     from opml_core.data import load_bundled, prepare_tables
     from opml_core.deploy import get_target
+    from opml_core.monitor.labels import add_labels_file, reveal_outcomes
     from opml_core.monitor.report import run_monitor
     from opml_core.predict import SimulationSpec, endpoint_sender, simulate_traffic
     from opml_core.spark import get_spark
@@ -53,22 +60,55 @@ def run_journey(settings) -> dict:
         again = collect_usage(spark, settings)
     finally:
         target.delete(DEPLOYMENT)
+    revealed = reveal_outcomes(spark, settings, DEPLOYMENT)
+    corrected = add_labels_file(spark, settings, DEPLOYMENT, _corrections(spark, settings),
+                                "corrections.csv", "request_id", "outcome", CLASSES)
     report = run_monitor(spark, settings, DEPLOYMENT, "7d", classifier=True)
-    return _figures(trained, simulated, first, again, report)
+    return _figures(settings, trained, simulated, (first, again), (revealed, corrected), report)
 
 
-def _figures(trained, simulated, first, again, report) -> dict:
+def _corrections(spark, settings) -> bytes:
+    """A labels file keyed by request id: each request of the first week with the opposite of the
+    outcome revealed for its first row (late corrections), as CSV."""
+    from pyspark.sql import functions as F
+
+    from opml_core.monitor.context import read_usage_table
+    from opml_core.monitor.labels import labels_frame
+    from opml_core.usage import REQUESTS
+
+    first_week = read_usage_table(spark, settings, REQUESTS).where(
+        F.col("event_time") < F.lit(CORRECTED_BEFORE).cast("timestamp")).select("request_id")
+    flipped = F.when(F.col("actual") == CLASSES[1], CLASSES[0]).otherwise(CLASSES[1])
+    rows = (first_week.join(labels_frame(spark, settings).where("row_index = 0"), "request_id")
+            .select("request_id", flipped.alias("outcome")).orderBy("request_id").collect())
+    return ("request_id,outcome\n" + "".join(f"{r[0]},{r[1]}\n" for r in rows)).encode()
+
+
+def _files_under(folder: Path) -> list[str]:
+    if not folder.is_dir():
+        return []
+    return sorted(str(p.relative_to(folder)) for p in folder.rglob("*") if p.is_file())
+
+
+def _figures(settings, trained, simulated, collected, labelled, report) -> dict:
+    (first, again), (revealed, corrected) = collected, labelled
     drift = report.drift
+    local = _files_under(settings.workspace.warehouse)
     return {
         "engine": os.environ.get("OPML_SPARK_MASTER", ""),
+        "warehouse": settings.warehouse,
+        "local_warehouse_files": len(local), "local_warehouse_examples": local[:5],
         "roc_auc": trained.evaluation.roc_auc,
         "scorer": trained.model_uri,
         "simulated_rows": simulated.rows, "failed": simulated.failed,
         "collected": [first.requests, first.rows], "collected_again": [again.requests, again.rows],
+        "labels": [revealed.labelled_rows, corrected.labelled_rows, corrected.total_labels],
         "drift": sorted([v.feature, v.method, v.window.isoformat() if v.window else "", v.value]
                         for v in drift.values) if drift else None,
         "classifier": [[str(w.window), w.auc, w.rows] for w in report.classifier.windows]
         if report.classifier else None,
+        "performance": [[str(w["window"]), w["rows"], w["labelled"], w["realized"]]
+                        for w in report.performance.per_window] if report.performance else None,
         "problems": report.problems,
     }
 
@@ -78,12 +118,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--home", required=True)
     parser.add_argument("--master", required=True)
     parser.add_argument("--mlflow-template", required=True)
+    parser.add_argument("--warehouse", help="the warehouse URI (default: the workspace's folder)")
     args = parser.parse_args(argv)
     os.environ["OPML_SPARK_MASTER"] = args.master
     from tests.conftest import make_settings
 
     settings = make_settings(args.home, args.mlflow_template).model_copy(
-        update={"spark_master": args.master, "spark_shuffle_partitions": 4})
+        update={"spark_master": args.master, "spark_shuffle_partitions": 4,
+                "warehouse_uri": args.warehouse})
     figures = run_journey(settings)
     print(MARK + json.dumps(figures, default=str), flush=True)
     return 0

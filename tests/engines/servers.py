@@ -1,8 +1,9 @@
 """Spark servers on 127.0.0.1 started from PySpark's own jars: a Spark Connect server (with its
-own warehouse directory) and a standalone master with one worker.
+own warehouse directory) and a standalone master with one worker (with a warehouse folder of its
+own), each warehouse outside any app's workspace.
 
-``start_connect`` and ``start_standalone`` return a ``Server`` (its URL and the processes), once
-it answers, within a bounded wait; ``Server.stop`` kills every process it started (each runs in
+``start_connect`` and ``start_standalone`` return a ``Server`` (its URL, its warehouse URI and
+the processes), once it answers, within a bounded wait; ``Server.stop`` kills every process it started (each runs in
 its own process group). The engine tests' fixtures and ``bench/engines.py`` use them.
 """
 
@@ -28,9 +29,11 @@ START_TIMEOUT_S = 120.0
 
 @dataclass
 class Server:
-    """A running Spark server: the master URL to give OPML_SPARK_MASTER, and its processes."""
+    """A running Spark server: the master URL to give OPML_SPARK_MASTER, the warehouse URI to
+    give OPML_WAREHOUSE_URI, and its processes."""
 
     url: str
+    warehouse: str
     processes: list[subprocess.Popen] = field(default_factory=list)
     logs: Path | None = None
 
@@ -104,7 +107,8 @@ def start_connect(folder: Path, cores: int = 2) -> Server:
                "--conf", f"spark.sql.warehouse.dir={folder / 'server-warehouse'}",
                "--conf", f"spark.local.dir={folder / 'tmp'}",
                "--conf", "spark.ui.enabled=false", "--conf", "spark.driver.host=127.0.0.1"]
-    server = Server(f"sc://127.0.0.1:{port}", logs=folder / "logs")
+    server = Server(f"sc://127.0.0.1:{port}", (folder / "server-warehouse").as_uri(),
+                    logs=folder / "logs")
     server.processes.append(_spawn(command, env, folder / "logs" / "connect.log"))
     _wait(lambda: _answers(port), server, "Spark Connect server")
     return server
@@ -113,10 +117,12 @@ def start_connect(folder: Path, cores: int = 2) -> Server:
 def start_standalone(folder: Path, cores: int = 2, memory: str = "2g") -> Server:
     """A standalone master and one worker (``cores`` cores), both on 127.0.0.1."""
     folder.mkdir(parents=True, exist_ok=True)
+    (folder / "cluster-warehouse").mkdir(exist_ok=True)
     port, ui, worker_ui = free_port(), free_port(), free_port()
     env = _environment(folder)
     spark_class = str(SPARK_HOME / "bin" / "spark-class")
-    server = Server(f"spark://127.0.0.1:{port}", logs=folder / "logs")
+    server = Server(f"spark://127.0.0.1:{port}", (folder / "cluster-warehouse").as_uri(),
+                    logs=folder / "logs")
     server.processes.append(_spawn(
         [spark_class, "org.apache.spark.deploy.master.Master", "--host", "127.0.0.1",
          "--port", str(port), "--webui-port", str(ui)], env, folder / "logs" / "master.log"))

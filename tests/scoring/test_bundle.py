@@ -30,7 +30,9 @@ def test_the_compiled_form_is_kept_with_the_version(trained_settings):
     assert names == {"scorer/compiled.npz"}
 
 
-def test_an_unsupported_stage_falls_back_to_spark_with_a_note(spark, trained_settings, tmp_path):
+def register_spark_only_model(spark, settings, folder: Path) -> str:
+    """Register "bucketed": a Spark pipeline with a stage the compiled scorer does not know
+    (Bucketizer), so it is served through Spark; returns its version."""
     import mlflow.spark
     from pyspark.ml import Pipeline
     from pyspark.ml.classification import LogisticRegression
@@ -41,10 +43,14 @@ def test_an_unsupported_stage_falls_back_to_spark_with_a_note(spark, trained_set
     model = Pipeline(stages=[Bucketizer(splits=[-1e9, 10, 20, 1e9], inputCol="x", outputCol="b"),
                              VectorAssembler(inputCols=["x", "b"], outputCol="features"),
                              LogisticRegression()]).fit(frame)
-    mlflow.spark.save_model(model, str(tmp_path / "model"),
+    mlflow.spark.save_model(model, str(folder / "model"),
                             signature=infer_signature(frame.select("x").toPandas(), [0.0]))
-    logged = register_model_dir(trained_settings, tmp_path / "model", "bucketed", "bucketed.zip")
-    meta = build_bundle(trained_settings, "bucketed", logged.version, tmp_path / "bundle")
+    return register_model_dir(settings, folder / "model", "bucketed", "bucketed.zip").version
+
+
+def test_an_unsupported_stage_falls_back_to_spark_with_a_note(spark, trained_settings, tmp_path):
+    version = register_spark_only_model(spark, trained_settings, tmp_path)
+    meta = build_bundle(trained_settings, "bucketed", version, tmp_path / "bundle")
     assert meta.engine == "spark" and "Bucketizer" in meta.note and "through Spark" in meta.note
     scored = load_scorer(tmp_path / "bundle").score_records([{"x": 3.0}, {"x": 25.0}])
     assert len(scored.probabilities) == 2 and all(0 <= p <= 1 for p in scored.probabilities)

@@ -9,6 +9,7 @@ from opml_core.errors import MonitorError
 from opml_core.monitor.context import read_usage_table
 from opml_core.usage import collect as collecting
 from opml_core.usage import collect_usage
+from opml_core.usage import tables
 from tests.monitor.conftest import copy_workspace, table_rows, write_usage
 
 
@@ -19,6 +20,30 @@ def logged(trained_settings, tmp_path):
     rows = table_rows(settings, "bank_ops")[:60]
     write_usage(settings, "collector", [rows[:30], rows[30:]])
     return settings
+
+
+def spark_away_from_the_app(monkeypatch) -> list[str]:
+    """Make collect treat Spark as a cluster or Spark Connect would be (unable to see the app's
+    disk); returns where Spark is then told to read the staged logs, one entry per collect."""
+    read = []
+    build = tables.build_tables
+
+    def spy(spark, logs, *rest):
+        read.append(logs)
+        return build(spark, logs, *rest)
+    monkeypatch.setattr(collecting, "beside_app", lambda session: False)
+    monkeypatch.setattr(tables, "build_tables", spy)
+    return read
+
+
+def batch_folders(settings) -> list[str]:
+    """What is left under the warehouse's _collect/ folder (each batch's Parquet and log copy)."""
+    folder = settings.workspace.warehouse / usage.STATE_DIR
+    return sorted(p.name for p in folder.iterdir()) if folder.is_dir() else []
+
+
+def all_rows(spark, settings, table) -> list[str]:
+    return sorted(map(str, read_usage_table(spark, settings, table).collect()))
 
 
 def counts(spark, settings):
@@ -57,13 +82,33 @@ def test_lines_written_after_a_collect_are_taken_next_time_and_partial_lines_wai
     assert counts(spark, logged)[0] == 14
 
 
-def test_a_collect_that_stopped_after_writing_is_finished_by_the_next(spark, logged, monkeypatch):
-    monkeypatch.setattr(collecting, "_commit", lambda *a: (_ for _ in ()).throw(RuntimeError("power cut")))
-    with pytest.raises(RuntimeError):
-        collect_usage(spark, logged)
-    monkeypatch.undo()
+@pytest.mark.parametrize("away", [False, True], ids=["beside the app", "away from the app"])
+def test_a_collect_that_stopped_after_writing_is_finished_by_the_next(spark, logged, monkeypatch, away):
+    if away:
+        spark_away_from_the_app(monkeypatch)
+    with monkeypatch.context() as patched:
+        patched.setattr(collecting, "_commit", lambda *a: (_ for _ in ()).throw(RuntimeError("power cut")))
+        with pytest.raises(RuntimeError):
+            collect_usage(spark, logged)
+    assert len(batch_folders(logged)) == 1  # written, not yet in the tables
     assert collect_usage(spark, logged).requests == 0  # rolled forward, nothing read twice
-    assert counts(spark, logged) == (12, 60)
+    assert counts(spark, logged) == (12, 60) and batch_folders(logged) == []
+
+
+def test_a_collect_away_from_the_app_that_stopped_before_writing_is_dropped_with_its_log_copy(
+        spark, logged, monkeypatch):
+    spark_away_from_the_app(monkeypatch)
+    with monkeypatch.context() as patched:
+        patched.setattr(tables, "build_tables", lambda *a: (_ for _ in ()).throw(RuntimeError("power cut")))
+        with pytest.raises(RuntimeError):
+            collect_usage(spark, logged)
+    [batch] = batch_folders(logged)
+    copied = logged.workspace.warehouse / usage.STATE_DIR / batch / "logs"
+    staged = logged.workspace.usage / usage.STATE_DIR / "staging" / batch / "logs"
+    assert [(p.name, p.read_bytes()) for p in sorted(copied.iterdir())] == \
+        [(p.name, p.read_bytes()) for p in sorted(staged.iterdir())] != []
+    assert collect_usage(spark, logged).requests == 12  # dropped, then taken whole
+    assert counts(spark, logged) == (12, 60) and batch_folders(logged) == []
 
 
 def test_a_second_collect_at_the_same_time_is_refused(spark, logged):
@@ -111,26 +156,18 @@ def test_a_column_keeps_the_type_it_was_first_collected_with(spark, logged):
     assert inputs.where("request_id = 'typed-1'").first()["age"] is None
 
 
-def test_records_sent_through_the_session_read_as_spark_reads_the_files(spark, logged, tmp_path):
-    from opml_core.usage.tables import RECORD_SCHEMA, read_records, sent_lines
-
-    logs = tmp_path / "logs"
-    logs.mkdir()
-    (logs / "part-00000.jsonl").write_text(
-        "".join(path.read_text() for path in sorted(logged.workspace.usage.rglob("*.jsonl")))
-        + "\n{not json\n")
-    from_files = read_records(spark, logs, RECORD_SCHEMA)
-    sent = read_records(spark, logs, RECORD_SCHEMA, sent_lines(spark, logs, batch_lines=5))  # 3 batches
-    assert sent.schema == from_files.schema
-    assert sorted(map(str, sent.collect())) == sorted(map(str, from_files.collect()))
-    assert from_files.where("request_id IS NOT NULL").count() == 12
-
-
-def test_a_collect_through_the_session_adds_the_rows_a_local_collect_adds(spark, logged):
-    sent = logged.model_copy(update={"spark_master": "sc://127.0.0.1:1"})  # Spark away from the logs
-    assert (collect_usage(spark, sent).requests, counts(spark, logged)) == (12, (12, 60))
-    assert list((logged.workspace.warehouse / usage.STATE_DIR).glob("c*")) == []  # moved, then gone
-    assert collect_usage(spark, sent).requests == 0
+def test_spark_away_from_the_app_reads_a_copy_of_the_logs_under_the_warehouse_and_adds_the_same_rows(
+        spark, logged, tmp_path, monkeypatch):
+    beside = copy_workspace(logged, tmp_path / "beside")
+    assert collect_usage(spark, beside).requests == 12
+    read = spark_away_from_the_app(monkeypatch)
+    assert collect_usage(spark, logged).requests == 12
+    [logs] = read
+    assert logs.startswith(f"{logged.warehouse}/{usage.STATE_DIR}/c") and logs.endswith("/logs")
+    assert batch_folders(logged) == []  # the copy went with the batch's folder at commit
+    for table in (usage.REQUESTS, usage.INPUTS):
+        assert all_rows(spark, logged, table) == all_rows(spark, beside, table)
+    assert collect_usage(spark, logged).requests == 0 and read == [logs]
 
 
 def test_rows_read_as_structs_equal_rows_read_as_maps_and_extra_fields_are_kept(spark, logged):
