@@ -115,3 +115,15 @@ def test_serving_beyond_this_machine_needs_team_mode(tmp_path):
     assert "Turn team mode on (OPML_TEAM_MODE=true" in exposed_without_login(single, "0.0.0.0")
     assert exposed_without_login(single, "127.0.0.1") is None
     assert exposed_without_login(team, "0.0.0.0") is None
+
+
+def test_only_an_operator_sends_the_cards_to_a_webhook_that_is_not_saved(settings):
+    from opml_core.monitor.alerts import send_cards_now
+
+    report = type("Report", (), {"deployment": "bank-x"})()
+    with acting_as(VIEWER_ACTOR), pytest.raises(AccessError, match="needs the operator role"):
+        send_cards_now(settings.workspace, report, "https://hooks.example.com/elsewhere")
+    with acting_as(VIEWER_ACTOR), pytest.raises(Exception, match="No webhook is saved"):
+        send_cards_now(settings.workspace, report)  # nothing saved: nothing to send to
+    assert _passes_the_role_check(
+        lambda: send_cards_now(settings.workspace, report, "https://hooks.example.com/x"), OPERATOR_ACTOR)

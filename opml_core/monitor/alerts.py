@@ -83,6 +83,19 @@ def post_cards(url: str, report, notify_on: str = ALERT, force: bool = False) ->
     return AlertResult(True, f"Posted {len(report.cards)} cards to {host}.", response.status_code)
 
 
+def send_cards_now(workspace: Workspace, report, url: str | None = None) -> AlertResult:
+    """Post the cards at once to the deployment's saved hook, or to ``url``: a URL that is not
+    the saved one is an operator's call (the server would post the report's data anywhere)."""
+    saved = saved_webhook(workspace, report.deployment)
+    target = (url or "").strip() or saved
+    if not target:
+        raise MonitorError("No webhook is saved for this deployment; an operator can save one "
+                           "under Alerts to Teams or Slack.")
+    if target != saved:
+        require(OPERATOR, "send alerts to a webhook that is not saved")
+    return post_cards(target, report, force=True)
+
+
 def check_url(url: str) -> str:
     parsed = urlparse(url or "")
     if parsed.scheme not in ("http", "https") or not parsed.hostname:

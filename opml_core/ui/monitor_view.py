@@ -212,12 +212,7 @@ def export(report) -> None:
 
 def alerts(settings, report) -> None:
     """Where alerts go: a Teams or Slack incoming webhook, kept in the workspace."""
-    from opml_core.monitor.alerts import (
-        DEFAULT,
-        post_cards,
-        save_webhook,
-        saved_webhook,
-    )
+    from opml_core.monitor.alerts import DEFAULT, save_webhook, saved_webhook, send_cards_now
 
     with st.expander("Alerts to Teams or Slack"):
         saved = saved_webhook(settings.workspace, report.deployment)
@@ -235,9 +230,12 @@ def alerts(settings, report) -> None:
             with reporting():
                 save_webhook(settings.workspace, url, target)
                 st.success("Saved: alerts will be posted there.", icon=":material/check_circle:")
-        if middle.button("Send these cards now", key="monitor.webhook_send", disabled=not (url or saved)):
+        typed_but_refused = bool(url) and refused is not None  # only operators post to a new URL
+        if middle.button("Send these cards now", key="monitor.webhook_send",
+                         disabled=not (url or saved) or (typed_but_refused and not saved),
+                         help=refused if typed_but_refused else None):
             with reporting():
-                done = post_cards(url or saved, report, force=True)
+                done = send_cards_now(settings.workspace, report, None if typed_but_refused else url)
                 st.success(done.reason, icon=":material/check_circle:")
         if right.button("Forget the hook", key="monitor.webhook_forget",
                         disabled=not saved or refused is not None, help=refused):

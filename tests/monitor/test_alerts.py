@@ -85,3 +85,13 @@ def test_a_saved_hook_is_kept_per_deployment_and_private(tmp_path):
     assert (tmp_path / alerts.HOOKS_FILE).stat().st_mode & 0o077 == 0
     alerts.save_webhook(workspace, None, "bank")
     assert alerts.saved_webhook(workspace, "bank").endswith("/all")
+
+
+def test_sending_now_goes_to_the_saved_hook_of_the_deployment(receiver, tmp_path):
+    from opml_core.config import Workspace
+
+    url, received = receiver
+    workspace = Workspace(tmp_path / "ws").ensure()
+    alerts.save_webhook(workspace, url + "/saved", "bank")
+    done = alerts.send_cards_now(workspace, report(level="ok"))  # forced, even below the threshold
+    assert done.sent and [path for path, _, _ in received] == ["/saved"]
