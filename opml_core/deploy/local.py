@@ -14,7 +14,7 @@ from opml_core.deploy.base import register_target
 from opml_core.deploy.served import ServedRecord, ServedTarget
 from opml_core.serve.app import BUNDLE_DIR, ServerConfig
 
-READY_S = {"compiled": 30.0, "pyfunc": 90.0, "spark": 240.0}
+READY_S = {"compiled": 60.0, "pyfunc": 120.0, "spark": 240.0}  # generous: a loaded machine is slow to import
 
 
 @register_target
@@ -41,7 +41,7 @@ class LocalTarget(ServedTarget):
         return [sys.executable, "-m", self.module, str(folder), str(record.port), record.host], None
 
     def ready_timeout(self, record: ServedRecord) -> float:
-        return READY_S.get(record.engine, 30.0)
+        return READY_S.get(record.engine, 60.0)
 
     def links(self, base: str) -> dict:
         return {"docs": f"{base}/docs", "invocations": f"{base}/invocations"}
