@@ -11,7 +11,8 @@ tables:
   version, every input column under its readable name, other fields sent in ``extra``, label,
   probability).
 
-Exactly once: each run copies the byte ranges it takes into a staging folder, notes them in
+Exactly once: each run copies the byte ranges it takes into a staging folder (a sealed log
+taken whole is hard-linked there instead: it will never change), notes them in
 ``pending.json``, lets Spark turn them into Parquet under the warehouse URI
 (``<warehouse>/_collect/<batch>/``), then moves the files into the tables and records the ranges
 as consumed, under a lock. Local Spark reads the staging folder where it lies; a cluster or Spark
@@ -184,8 +185,11 @@ def _copy(readers: list[UsageSource], chunks: list[Chunk], target: Path) -> None
     target.mkdir(parents=True, exist_ok=True)
     by_key = {r.key: r for r in readers}
     for number, chunk in enumerate(chunks):
-        with open(target / f"part-{number:05d}.jsonl", "wb") as out:
-            by_key[chunk.key.split(":", 1)[0]].read(chunk.path, chunk.start, chunk.end, out)
+        reader, staged = by_key[chunk.key.split(":", 1)[0]], target / f"part-{number:05d}.jsonl"
+        if reader.link(chunk.path, chunk.start, chunk.end, staged):
+            continue  # a sealed file taken whole: linked, not copied
+        with open(staged, "wb") as out:
+            reader.read(chunk.path, chunk.start, chunk.end, out)
 
 
 def _logs_for_spark(spark, staged: Path, written: str) -> str:

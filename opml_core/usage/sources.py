@@ -10,6 +10,7 @@ files it can read again.
 
 from __future__ import annotations
 
+import os
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,7 +19,7 @@ from typing import Callable
 from opml_core.config import Settings
 from opml_core.errors import MonitorError
 from opml_core.scoring.engines import BundleMeta
-from opml_core.serve.usage_log import MODELS_DIR
+from opml_core.serve.usage_log import MODELS_DIR, is_sealed
 
 COPY_BLOCK = 8 << 20
 
@@ -66,6 +67,11 @@ class UsageSource(ABC):
                 into.write(block)
                 left -= len(block)
 
+    def link(self, path: str, start: int, end: int, target: Path) -> bool:
+        """Give collect bytes [start, end) as the file ``target`` without copying them, when the
+        source can (a whole file that will never change); False when it must be copied."""
+        return False
+
     def end_of_records(self, path: str, start: int, size: int) -> int:
         """The end of the last complete record in [start, size), or start if there is none."""
         return last_newline(path, start, size)
@@ -97,6 +103,17 @@ class LocalSource(UsageSource):
 
     def key_of(self, path: str) -> str:
         return str(Path(path).relative_to(self.settings.workspace.usage))
+
+    def link(self, path: str, start: int, end: int, target: Path) -> bool:
+        """A sealed log taken whole is hard-linked into staging (same disk, nothing copied)."""
+        info = os.stat(path)
+        if start != 0 or end != info.st_size or not is_sealed(info.st_mode):
+            return False
+        try:
+            os.link(path, target)
+        except OSError:  # another filesystem, or links not allowed: copy instead
+            return False
+        return True
 
 
 SOURCES: dict[str, type[UsageSource]] = {}

@@ -1,6 +1,7 @@
 """Collect: usage logs become table rows exactly once, whatever happens around it."""
 
 import json
+import os
 
 import pytest
 
@@ -199,3 +200,24 @@ def test_rows_read_as_structs_equal_rows_read_as_maps_and_extra_fields_are_kept(
     assert strip == [{k: v for k, v in r.items() if k != "request_id"} for r in by_id["unmarked"]]
     assert by_id["plain"][1]["age"] == rows[1]["age"] and by_id["plain"][0]["extra"] == {}
     assert by_id["tagged"][0]["extra"] == {"client_id": "c-7"}
+
+
+def test_a_sealed_log_is_linked_into_staging_and_a_live_one_copied(spark, logged, monkeypatch):
+    from opml_core.usage.sources import LocalSource
+
+    copied = []
+    read = LocalSource.read
+
+    def spy(self, path, start, end, into):
+        copied.append(path)
+        return read(self, path, start, end, into)
+    monkeypatch.setattr(LocalSource, "read", spy)
+    log = next(logged.workspace.usage.glob("collector/date=*/hour=*/*.jsonl"))
+    assert collect_usage(spark, logged).rows == 60 and copied == []  # closed by its writer: linked
+    assert log.stat().st_nlink == 1  # the staging link went with the batch
+    record = json.loads(log.read_bytes().splitlines()[0])
+    os.chmod(log, 0o600)  # as if its writer were still running
+    with open(log, "ab") as handle:
+        handle.write(json.dumps({**record, "request_id": "late-1"}).encode() + b"\n")
+    assert collect_usage(spark, logged).requests == 1 and copied == [str(log)]
+    assert counts(spark, logged) == (13, 65)
