@@ -74,9 +74,7 @@ class DriftCalculator:
         from pyspark.sql import functions as F
 
         self._reference_frame = reference.withColumn("__window", F.lit(None).cast("long"))
-        distinct = reference.agg(*[F.approx_count_distinct(col(f.name)).alias(f.name)
-                                   for f in self.numeric]).first().asDict() if self.numeric else {}
-        self._grids = self._quantile_grids([n for n, d in distinct.items() if d > MAX_DISTINCT])
+        self._grids = {}  # numbers too varied to count one by one get a grid as they are met
         self._count_reference()
         return self
 
@@ -137,59 +135,47 @@ class DriftCalculator:
                                        [current.get(c, 0) for c in categories], known, feature.name)
 
     def _count(self, frame) -> dict[str, dict]:
-        """{feature: {window: {value: count}}} for every feature, in two Spark jobs."""
-        from pyspark.sql import functions as F
-
-        raw, frame = frame, self._bucketize(frame)
-        result: dict[str, dict] = {f.name: {} for f in self.features}
-        for kind, features in (("numeric", self.numeric), ("categorical", self.categorical)):
-            if not features:
-                continue
-            pairs = F.explode(F.array(*[
-                F.struct(F.lit(f.name).alias("f"), self._value(f).alias("v")) for f in features]))
-            counted = (frame.select("__window", pairs.alias("p")).select("__window", "p.f", "p.v")
-                       .where(F.col("v").isNotNull()).groupBy("__window", "f", "v").count().cache())
-            if kind == "numeric" and self._too_many(counted):
-                counted.unpersist()
-                return self._count(raw)  # the offending features are on grids now
-            if kind == "categorical" and _crowded(counted):
-                counted = self._lump_rare_unseen(counted)
-            collected = counted.collect()
-            counted.unpersist()
-            for row in collected:
-                value = row["v"]
-                grid = self._grids.get(row["f"])
-                if grid is not None:
-                    if int(value) >= len(grid):  # Bucketizer's bucket for NaN
-                        continue
-                    value = float(grid[int(value)])
-                bucket = result[row["f"]].setdefault(as_time(row["__window"]), {})
-                bucket[value] = bucket.get(value, 0) + int(row["count"])
-        return result
-
-    def _too_many(self, counted) -> bool:
-        """Put on a grid any feature whose window holds too many distinct values to bring back."""
-        from pyspark.sql import functions as F
-
-        per_feature = counted.groupBy("__window", "f").count().groupBy("f").agg(F.max("count"))
-        crowded = [r[0] for r in per_feature.collect() if r[1] > MAX_DISTINCT and r[0] not in self._grids]
-        self._grids.update(self._quantile_grids(crowded))
-        return bool(crowded)
-
-    def _lump_rare_unseen(self, counted):
-        """Keep each window's MAX_DISTINCT most frequent categories (training levels always);
-        count the rest as one unseen category, so free text or ids cannot flood the driver."""
+        """{feature: {window: {value: count}}} for every feature, in one Spark job: numbers in
+        ``n``, categories in ``s``; past MAX_DISTINCT values in a window, a feature's rarest
+        ones come back as one row (categories: one unseen category; numbers: counted again on
+        a grid of reference quantiles), so the driver never holds more than that."""
         from pyspark.sql import Window
         from pyspark.sql import functions as F
 
+        raw, frame = frame, self._bucketize(frame)
+        numeric = {f.name for f in self.numeric}
+        none = {"n": F.lit(None).cast("double"), "s": F.lit(None).cast("string")}
+        pairs = F.explode(F.array(*[
+            F.struct(F.lit(f.name).alias("f"),
+                     (self._value(f) if f.name in numeric else none["n"]).alias("n"),
+                     (self._value(f) if f.name not in numeric else none["s"]).alias("s"))
+            for f in self.features]))
         known = sorted({level for f in self.categorical for level in f.levels})
-        busiest = Window.partitionBy("__window", "f").orderBy(
-            F.col("v").isin(known).desc(), F.desc("count"), "v")
+        busiest = Window.partitionBy("__window", "f").orderBy(  # training levels always kept
+            F.col("s").isin(known).desc_nulls_last(), F.desc("count"), "s", "n")
         kept = F.row_number().over(busiest) <= MAX_DISTINCT
-        lumped = (counted.withColumn("v", F.when(kept, F.col("v")).otherwise(F.lit(OTHER_UNSEEN)))
-                  .groupBy("__window", "f", "v").agg(F.sum("count").alias("count")).cache())
-        counted.unpersist()
-        return lumped
+        collected = (frame.select("__window", pairs.alias("p")).select("__window", "p.f", "p.n", "p.s")
+                     .where(F.col("n").isNotNull() | F.col("s").isNotNull())
+                     .groupBy("__window", "f", "n", "s").count()
+                     .select("__window", "f", F.when(kept, F.col("n")).alias("n"),
+                             F.when(kept, F.col("s")).otherwise(F.lit(OTHER_UNSEEN)).alias("s"), "count")
+                     .groupBy("__window", "f", "n", "s").agg(F.sum("count").alias("count"))
+                     .collect())
+        crowded = sorted({r["f"] for r in collected if r["f"] in numeric and r["s"] == OTHER_UNSEEN})
+        if crowded:  # too many distinct numbers: count them on grids of reference quantiles
+            self._grids.update(self._quantile_grids(crowded))
+            return self._count(raw)
+        result: dict[str, dict] = {f.name: {} for f in self.features}
+        for row in collected:
+            value = row["n"] if row["f"] in numeric else row["s"]
+            grid = self._grids.get(row["f"])
+            if grid is not None:
+                if int(value) >= len(grid):  # Bucketizer's bucket for NaN
+                    continue
+                value = float(grid[int(value)])
+            bucket = result[row["f"]].setdefault(as_time(row["__window"]), {})
+            bucket[value] = bucket.get(value, 0) + int(row["count"])
+        return result
 
     def _value(self, feature: FeatureSpec):
         from pyspark.sql import functions as F
@@ -220,14 +206,6 @@ class DriftCalculator:
         points = self._reference_frame.approxQuantile(
             [quoted(n) for n in names], np.linspace(0, 1, MAX_DISTINCT).tolist(), 1e-4)
         return {name: np.unique(p) for name, p in zip(names, points) if p}
-
-
-def _crowded(counted) -> bool:
-    """Whether some window holds more than MAX_DISTINCT values of one feature."""
-    from pyspark.sql import functions as F
-
-    per_feature = counted.groupBy("__window", "f").count()
-    return per_feature.where(F.col("count") > MAX_DISTINCT).limit(1).count() > 0
 
 
 def _bucket_column(name: str) -> str:
