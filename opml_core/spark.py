@@ -3,7 +3,8 @@
 ``get_spark(settings)`` returns the process's SparkSession, building it on first use (about
 8 s on a laptop) so that pages which never touch data never pay for it. ``OPML_SPARK_MASTER``
 picks local Spark (default), a cluster (``spark://…``) or Spark Connect (``sc://…``).
-``spark_progress`` reads the running jobs' task counts so the app can show progress.
+``spark_progress`` reads the running jobs' task counts so the app can show progress (from the
+status tracker, or from a Spark Connect server's progress reports).
 """
 
 from __future__ import annotations
@@ -88,9 +89,10 @@ def is_session_alive(spark) -> bool:
 
 
 def spark_progress(spark) -> SparkProgress | None:
-    """Progress of the active stages, or None where the status tracker is not available."""
+    """Progress of the active stages, or None when nothing runs or it cannot be known: a
+    classic session's status tracker, or what a Spark Connect server last reported."""
     if _is_connect(spark):
-        return None
+        return _connect_progress(spark)
     try:
         tracker = spark.sparkContext.statusTracker()
         infos = [tracker.getStageInfo(s) for s in tracker.getActiveStageIds()]
@@ -112,6 +114,31 @@ def beside_app(spark) -> bool:
         return spark.sparkContext.master.startswith("local")
     except Exception:
         return False
+
+
+_CONNECT_PROGRESS: dict[int, SparkProgress | None] = {}  # per Connect session: the running operation
+_PROGRESS_LOCK = threading.Lock()
+
+
+def _connect_progress(spark) -> SparkProgress | None:
+    """The tasks of the operation a Connect server runs now, as its progress reports say (the
+    handler is registered on the session the first time progress is asked for)."""
+    key = id(spark)
+    with _PROGRESS_LOCK:
+        if key not in _CONNECT_PROGRESS:
+            _CONNECT_PROGRESS[key] = None
+
+            def handler(stages, inflight_tasks, operation_id, done):
+                stages = list(stages or [])
+                _CONNECT_PROGRESS[key] = None if done or not stages else SparkProgress(
+                    done=sum(s.num_completed_tasks for s in stages),
+                    total=sum(s.num_tasks for s in stages),
+                    stages=sum(1 for s in stages if not s.done))
+            try:
+                spark.registerProgressHandler(handler)
+            except Exception:  # an older server or client: no progress, the work goes on
+                return None
+    return _CONNECT_PROGRESS.get(key)
 
 
 def _is_connect(spark) -> bool:

@@ -16,6 +16,7 @@ import argparse
 import json
 import os
 import sys
+import threading
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -46,7 +47,8 @@ def run_journey(settings) -> dict:
     bank = load_bundled(spark, workspace=settings.workspace)
     sample = replace(bank, df=bank.df.sample(fraction=SAMPLE_FRACTION, seed=7))
     prepare_tables(spark, settings.workspace, sample, bank_spec())
-    trained = train_and_log(spark, settings, TrainSpec("bank_train", params=TINY_FOREST))
+    trained, progress = _watching_progress(
+        spark, lambda: train_and_log(spark, settings, TrainSpec("bank_train", params=TINY_FOREST)))
     target = get_target("local", settings)
     info = target.deploy(DEPLOYMENT, trained.model_name, trained.version)
     try:
@@ -64,7 +66,31 @@ def run_journey(settings) -> dict:
     corrected = add_labels_file(spark, settings, DEPLOYMENT, _corrections(spark, settings),
                                 "corrections.csv", "request_id", "outcome", CLASSES)
     report = run_monitor(spark, settings, DEPLOYMENT, "7d", classifier=True)
-    return _figures(settings, trained, simulated, (first, again), (revealed, corrected), report)
+    figures = _figures(settings, trained, simulated, (first, again), (revealed, corrected), report)
+    return {**figures, "progress_seen": progress}
+
+
+def _watching_progress(spark, work):
+    """Run ``work`` while polling Spark's progress as the app's progress bars do; (its result,
+    whether any running tasks were reported)."""
+    from opml_core.spark import spark_progress
+
+    seen, stop = [], threading.Event()
+
+    def poll():
+        while not stop.is_set():
+            progress = spark_progress(spark)
+            if progress is not None and progress.total:
+                seen.append(progress.total)
+            stop.wait(0.05)
+    spark_progress(spark)  # ready before the work starts
+    watcher = threading.Thread(target=poll, daemon=True)
+    watcher.start()
+    try:
+        return work(), bool(seen)
+    finally:
+        stop.set()
+        watcher.join(timeout=5)
 
 
 def _corrections(spark, settings) -> bytes:

@@ -1,9 +1,9 @@
 """The opml loop — prepare, train, register, deploy, simulate, collect, label, monitor with the
 drift classifier — runs unchanged on a Spark Connect server and on a standalone cluster, each
-with a warehouse outside the app's workspace, with the figures it gives on local[2]: the same
-drift statistics and labels, the model's AUC and the realized performance within 0.01, and not
-one file in the workspace's own warehouse folder. The Settings page's Test connection reaches
-both servers."""
+with a warehouse outside the app's workspace and with progress to show while it trains, with the
+figures it gives on local[2]: the same drift statistics and labels, the model's AUC and the
+realized performance within 0.01, and not one file in the workspace's own warehouse folder. The
+Settings page's Test connection reaches both servers."""
 
 from importlib import metadata
 
@@ -17,6 +17,7 @@ AUC_TOLERANCE = 0.01
 
 def assert_same_figures(engine: dict, local: dict, warehouse: str) -> None:
     assert engine["problems"] == {} and engine["failed"] == 0
+    assert engine["progress_seen"], "the app's progress bars would show nothing on this engine"
     assert engine["warehouse"] == warehouse.rstrip("/")
     assert engine["local_warehouse_files"] == 0, engine["local_warehouse_examples"]  # nothing by path
     assert engine["roc_auc"] == pytest.approx(local["roc_auc"], abs=AUC_TOLERANCE)
@@ -40,7 +41,7 @@ def realized(figures: dict) -> list[float]:
 
 def test_the_journey_on_local_spark_collects_labels_and_measures_every_simulated_row(journey_figures):
     local = journey_figures(LOCAL)
-    assert local["problems"] == {} and local["failed"] == 0
+    assert local["problems"] == {} and local["failed"] == 0 and local["progress_seen"]
     assert local["collected"][1] == local["simulated_rows"] > 0
     assert local["drift"] and local["classifier"]
     revealed, corrected, total = local["labels"]
