@@ -105,14 +105,13 @@ def window_samples(reference, production, card, window_column: str = "window", s
     """
     from pyspark.sql import functions as F
 
-    counts = {r[0]: r[1] for r in production.groupBy(window_column).count().collect()}
+    counts, total = _counts(reference, production, window_column)
     too_little = {as_time(w): n for w, n in counts.items() if n < MIN_ROWS}
     windows = sorted(w for w, n in counts.items() if n >= MIN_ROWS)
     if not windows:
         return [], [], too_little
     features = list(card.features)
     renamed = [_typed(card, f) for f in features]
-    total = reference.count()
     size = min(SAMPLE_PER_SIDE, max(counts[w] for w in windows), total)
     training = (reference.select(*renamed)
                 .sample(False, min(1.0, size * 1.1 / max(total, 1)), seed).limit(size)
@@ -137,6 +136,18 @@ def window_samples(reference, production, card, window_column: str = "window", s
         samples.append(WindowSample(as_time(window), np.vstack([side, rows]),
                                     np.concatenate([np.zeros(len(side)), np.ones(len(rows))])))
     return samples, features, too_little
+
+
+def _counts(reference, production, window_column: str) -> tuple[dict, int]:
+    """({window: production rows}, training rows), in one Spark job."""
+    from pyspark.sql import functions as F
+
+    kind = production.schema[window_column].dataType
+    rows = (production.select(F.lit(False).alias("__ref"), F.col(window_column).alias("__w"))
+            .unionByName(reference.select(F.lit(True).alias("__ref"), F.lit(None).cast(kind).alias("__w")))
+            .groupBy("__ref", "__w").count().collect())
+    counts = {r["__w"]: r["count"] for r in rows if not r["__ref"]}
+    return counts, sum(r["count"] for r in rows if r["__ref"])
 
 
 def _typed(card, feature: str):
