@@ -45,6 +45,9 @@ def build_spark_session(settings: Settings):
             SparkSession.builder.master(settings.spark_master)
             .appName("opml")
             .config("spark.driver.memory", settings.spark_driver_memory)
+            # The throughput collector: local Spark's work is batch work, and on 10M collected
+            # rows it was about 7% faster than the default G1 (bench/monitor.py).
+            .config("spark.driver.extraJavaOptions", "-XX:+UseParallelGC")
             .config("spark.ui.enabled", str(settings.spark_ui).lower())
             .config("spark.ui.showConsoleProgress", "false")
             .config("spark.local.dir", str(workspace.spark_local))
