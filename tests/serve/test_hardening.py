@@ -107,22 +107,29 @@ def poll(condition, bound_s: float = 60.0) -> bool:
 def test_a_small_request_and_health_complete_while_a_big_one_is_still_being_scored(tight):
     """Ordering, not timing: the one worker is seen busy with the big request (a pool-bound
     probe gets 503), then a one-row request and /health are answered, then the worker is seen
-    still busy (another 503), and only then does the big one finish, with a 200."""
+    still busy (another 503), and only then does the big one finish, with a 200. The big one
+    asks for explanations (slower to score), and probes are spaced so that a probe rarely holds
+    the worker when the big one arrives (the big one is then refused and the try repeated)."""
     _, info, keys = tight
     headers = {"Authorization": f"Bearer {keys.primary}", "Content-Type": "application/json"}
     base = info.scoring_uri.rsplit("/", 1)[0]
-    big = score_body([bank_row()] * 10_000)
+    big = score_body([bank_row()] * 10_000)  # the most rows a request may hold
     probe = score_body([bank_row()] * 60)
     assert len(probe) > tight[0].settings.serve_inline_bytes  # a probe needs the one worker
+
+    explained = info.scoring_uri + "?explain=true"
 
     def busy() -> bool:
         return requests.post(info.scoring_uri, data=probe, headers=headers, timeout=60).status_code == 503
 
-    for _ in range(5):  # a try is inconclusive when the big one ends before it is seen busy twice
+    def spaced_busy() -> bool:
+        time.sleep(0.02)
+        return busy()
+
+    for _ in range(10):  # a try is inconclusive when the big one ends before it is seen busy twice
         with ThreadPoolExecutor(1) as pool:
-            pending = pool.submit(requests.post, info.scoring_uri, data=big, headers=headers,
-                                  timeout=120)
-            poll(lambda: pending.done() or busy())
+            pending = pool.submit(requests.post, explained, data=big, headers=headers, timeout=120)
+            poll(lambda: pending.done() or spaced_busy())
             if pending.done():
                 continue
             small = requests.post(info.scoring_uri, data=score_body([bank_row()]), headers=headers,
