@@ -21,6 +21,7 @@ bench: java $(VENV)/.dev
 	$(PY) bench/scoring.py
 	$(PY) bench/azure_local.py
 	$(PY) bench/monitor.py
+	$(PY) bench/engines.py
 	$(PY) bench/journey.py
 
 $(VENV)/bin/python:
