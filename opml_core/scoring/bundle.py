@@ -198,7 +198,8 @@ def _metrics(run_id: str | None) -> dict:
         return {}
     from opml_core.registry import HEADLINE_METRICS
 
-    from opml_core.scoring.parity import DIFF_METRIC
+    from opml_core.scoring.parity import DIFF_METRIC, ROWS_METRIC
 
     metrics = mlflow.MlflowClient().get_run(run_id).data.metrics
-    return {k: v for k, v in metrics.items() if k in HEADLINE_METRICS or k == DIFF_METRIC}
+    kept = (*HEADLINE_METRICS, DIFF_METRIC, ROWS_METRIC)
+    return {k: v for k, v in metrics.items() if k in kept}

@@ -5,7 +5,8 @@ import pytest
 
 from opml_core.registry import list_versions
 from opml_core.scoring.bundle import build_bundle
-from opml_core.scoring.parity import DIFF_METRIC, NOTE_TAG, SCORER_TAG, TOLERANCE
+from opml_core.scoring.parity import (DIFF_METRIC, NOTE_TAG, ROWS_METRIC, SCORER_TAG, TOLERANCE,
+                                      parity_caption)
 
 
 def test_a_trained_version_keeps_its_measured_difference_and_serves_compiled(trained_settings, tmp_path):
@@ -14,6 +15,8 @@ def test_a_trained_version_keeps_its_measured_difference_and_serves_compiled(tra
     assert 0 <= diff <= TOLERANCE
     meta = build_bundle(trained_settings, "opml-model", "1", tmp_path / "bundle")
     assert meta.engine == "compiled" and meta.metrics[DIFF_METRIC] == diff
+    rows = meta.metrics[ROWS_METRIC]  # the Deploy card says how many rows, not "up to"
+    assert rows >= 1 and f"on {int(rows):,} of this version's rows" in parity_caption(diff, rows)
 
 
 def test_a_version_marked_at_registration_scores_through_spark_with_the_reason(trained_settings,
