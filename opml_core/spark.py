@@ -45,8 +45,8 @@ def build_spark_session(settings: Settings):
             SparkSession.builder.master(settings.spark_master)
             .appName("opml")
             .config("spark.driver.memory", settings.spark_driver_memory)
-            # The throughput collector: local Spark's work is batch work, and on 10M collected
-            # rows it was about 7% faster than the default G1 (bench/monitor.py).
+            # The throughput collector for the driver (with local Spark, all of Spark's work):
+            # batch work, and on 10M collected rows about 7% faster than G1 (bench/monitor.py).
             .config("spark.driver.extraJavaOptions", "-XX:+UseParallelGC")
             .config("spark.ui.enabled", str(settings.spark_ui).lower())
             .config("spark.ui.showConsoleProgress", "false")
