@@ -179,6 +179,7 @@ def _try_isolated(settings: Settings, model_dir: Path, filename: str, spark: boo
                         f"{settings.submission_timeout_s:g} s and {settings.submission_memory_mb:,} "
                         "MB (OPML_SUBMISSION_TIMEOUT_S, OPML_SUBMISSION_MEMORY_MB).")
 
+
 def _first_line(exc: Exception) -> str:
     text = str(exc).strip().splitlines()
     return text[0][:300] if text else type(exc).__name__
