@@ -161,7 +161,8 @@ class DriftCalculator:
                              F.when(kept, F.col("s")).otherwise(F.lit(OTHER_UNSEEN)).alias("s"), "count")
                      .groupBy("__window", "f", "n", "s").agg(F.sum("count").alias("count"))
                      .collect())
-        crowded = sorted({r["f"] for r in collected if r["f"] in numeric and r["s"] == OTHER_UNSEEN})
+        crowded = sorted({r["f"] for r in collected if r["f"] in numeric and r["s"] == OTHER_UNSEEN
+                          and r["f"] not in self._grids})  # a grid holds at most MAX_DISTINCT cells
         if crowded:  # too many distinct numbers: count them on grids of reference quantiles
             self._grids.update(self._quantile_grids(crowded))
             return self._count(raw)
@@ -170,8 +171,6 @@ class DriftCalculator:
             value = row["n"] if row["f"] in numeric else row["s"]
             grid = self._grids.get(row["f"])
             if grid is not None:
-                if int(value) >= len(grid):  # Bucketizer's bucket for NaN
-                    continue
                 value = float(grid[int(value)])
             bucket = result[row["f"]].setdefault(as_time(row["__window"]), {})
             bucket[value] = bucket.get(value, 0) + int(row["count"])
@@ -182,10 +181,10 @@ class DriftCalculator:
 
         if feature.kind == "categorical":
             return F.coalesce(col(feature.name).cast("string"), F.lit(MISSING))
-        if feature.name in self._grids:
-            return F.col(_bucket_column(feature.name))
-        value = col(feature.name).try_cast("double")  # text that is no number: missing
-        return F.when(~F.isnan(value) & (F.abs(value) < F.lit(float("inf"))), value)
+        if feature.name in self._grids:  # missing values are Bucketizer's last bucket: left out
+            cell = F.col(_bucket_column(feature.name))
+            return F.when(cell < F.lit(len(self._grids[feature.name])), cell)
+        return _number(col(feature.name))
 
     def _bucketize(self, frame):
         """Replace each high-cardinality value by the index of its reference-quantile cell."""
@@ -194,7 +193,7 @@ class DriftCalculator:
         for name, grid in self._grids.items():
             splits = [-float("inf"), *grid[:-1].tolist(), float("inf")]
             plain = f"{_bucket_column(name)}_in"  # ML stages read dotted names as nested fields
-            frame = frame.withColumn(plain, col(name).try_cast("double"))
+            frame = frame.withColumn(plain, _number(col(name)))
             frame = Bucketizer(splits=splits, inputCol=plain, outputCol=_bucket_column(name),
                                handleInvalid="keep").transform(frame)
         return frame
@@ -206,6 +205,14 @@ class DriftCalculator:
         points = self._reference_frame.approxQuantile(
             [quoted(n) for n in names], np.linspace(0, 1, MAX_DISTINCT).tolist(), 1e-4)
         return {name: np.unique(p) for name, p in zip(names, points) if p}
+
+
+def _number(column):
+    """A column's finite numbers; text that is no number, NaN and infinities become missing."""
+    from pyspark.sql import functions as F
+
+    value = column.try_cast("double")
+    return F.when(~F.isnan(value) & (F.abs(value) < F.lit(float("inf"))), value)
 
 
 def _bucket_column(name: str) -> str:

@@ -177,3 +177,15 @@ def test_numbers_sent_as_text_are_counted_and_text_that_is_no_number_is_left_out
         spark.createDataFrame(reference)).calculate(spark.createDataFrame(current), "window")
     assert result.rows[MONDAY] == 150
     assert result.value("x", "psi", MONDAY).value > 0.1  # 2.5 sits where training had none
+
+
+def test_nan_and_infinite_numbers_sent_as_text_on_a_grid_are_left_out_and_counting_ends(
+        spark, monkeypatch):
+    monkeypatch.setattr(calculator, "MAX_DISTINCT", 5)  # 0..99 and -5..99 both crowd a grid
+    reference = pd.DataFrame({"x": [float(v) for v in range(100)] + [float("nan")] * 10})
+    current = pd.DataFrame({"x": [str(float(v)) for v in range(-5, 100)] + ["NaN", "Infinity"] * 5,
+                            "window": MONDAY})
+    calc = DriftCalculator([FeatureSpec("x", "numeric")]).fit(spark.createDataFrame(reference))
+    result = calc.calculate(spark.createDataFrame(current), "window")
+    assert "x" in calc._grids and result.rows[MONDAY] == 105
+    assert result.value("x", "psi", MONDAY).value < 0.25  # the same spread, five values lower
