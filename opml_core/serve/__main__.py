@@ -26,6 +26,7 @@ def main() -> None:
                     limit_concurrency=config.max_connections, backlog=config.max_connections)
     finally:
         app.pool.close()
+        app.endpoint.usage.close()  # seal the last file: a collector may then take it whole
 
 
 if __name__ == "__main__":

@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import multiprocessing
+import multiprocessing.util
 from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
@@ -71,6 +72,8 @@ def _init_worker(folder: str) -> None:
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     _WORKER["endpoint"] = Endpoint(Path(folder))
+    # seal this worker's usage file when the pool shuts it down
+    multiprocessing.util.Finalize(None, _WORKER["endpoint"].usage.close, exitpriority=10)
 
 
 def _ready() -> bool:

@@ -18,6 +18,7 @@ closed. Sealing takes the owner's write bit away (0400), so a collector can tell
 from __future__ import annotations
 
 import os
+import threading
 import time
 from datetime import datetime, timezone
 from pathlib import Path
@@ -51,12 +52,17 @@ class UsageLog:
         self._hour = None
         self._fd = None
         self._size = 0
+        self._lock = threading.Lock()  # a Spark model's scoring threads and the event loop share it
 
     def write(self, record: dict) -> None:
-        hour = int(time.time() // 3600)
-        if hour != self._hour or self._size >= ROTATE_BYTES:
-            self._open(datetime.fromtimestamp(hour * 3600, timezone.utc), hour)
         line = orjson.dumps(record, option=orjson.OPT_SERIALIZE_NUMPY | orjson.OPT_NON_STR_KEYS) + b"\n"
+        with self._lock:  # one record at a time, and never into a file another thread has sealed
+            hour = int(time.time() // 3600)
+            if hour != self._hour or self._size >= ROTATE_BYTES:
+                self._open(datetime.fromtimestamp(hour * 3600, timezone.utc), hour)
+            self._append(line)
+
+    def _append(self, line: bytes) -> None:
         view = memoryview(line)
         try:
             while view:
@@ -101,8 +107,9 @@ class UsageLog:
             write_atomic(path, meta.to_json(), mode=0o600)
 
     def close(self) -> None:
-        if self._fd is not None:
-            self._seal()
+        with self._lock:
+            if self._fd is not None:
+                self._seal()
 
 
 def recent_records(root: Path, deployment: str, limit: int = 20) -> list[dict]:

@@ -2,13 +2,14 @@
 
 import json
 import stat
+from concurrent.futures import ThreadPoolExecutor
 
 from opml_core.serve import usage_log
 from opml_core.serve.usage_log import UsageLog, is_sealed
 
 
 def files(root):
-    return sorted(root.glob("dep/date=*/hour=*/*.jsonl"), key=lambda p: p.stat().st_mtime_ns)
+    return sorted(root.glob("dep/date=*/hour=*/*.jsonl"))  # part-<pid>-<start>: in writing order
 
 
 def test_a_file_past_the_rotation_size_is_sealed_and_the_process_goes_on_in_a_new_one(tmp_path,
@@ -37,4 +38,21 @@ def test_a_process_never_reopens_a_file_it_sealed(tmp_path, monkeypatch):
     assert is_sealed(first.stat().st_mode) and first.read_text().count("\n") == 1
     assert len(files(tmp_path)) == 2
     log.close()
+    assert all(is_sealed(p.stat().st_mode) for p in files(tmp_path))
+
+
+def test_threads_writing_across_rotations_lose_nothing_and_split_no_line(tmp_path, monkeypatch):
+    monkeypatch.setattr(usage_log, "ROTATE_BYTES", 400)  # a Spark model's scoring threads
+    log = UsageLog(tmp_path, "dep")
+
+    def write(thread):
+        for number in range(300):
+            log.write({"request_id": f"t{thread}-{number}", "padding": "x" * 40})
+
+    with ThreadPoolExecutor(4) as pool:
+        list(pool.map(write, range(4)))
+    log.close()
+    lines = [line for p in files(tmp_path) for line in p.read_text().splitlines()]
+    assert sorted(json.loads(line)["request_id"] for line in lines) == sorted(
+        f"t{t}-{n}" for t in range(4) for n in range(300))
     assert all(is_sealed(p.stat().st_mode) for p in files(tmp_path))
