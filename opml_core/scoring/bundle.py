@@ -161,7 +161,10 @@ def _unimputed(engine: str, model, local: Path) -> set[str]:
     from opml_core.scoring.missing import unimputed_numbers
 
     numeric = [s["name"] for s in model.signature.inputs.to_dict() if s["type"] in _NUMERIC_TYPES]
-    return unimputed_numbers(local / "sparkml", numeric)
+    try:
+        return unimputed_numbers(local / "sparkml", numeric)
+    except Exception:  # stages opml cannot read: refuse nothing, Spark answers as it would
+        return set()
 
 
 def _inputs(model, card, compiled: CompiledPipeline | None, unimputed: set[str]) -> InputSchema:

@@ -23,7 +23,7 @@ import numpy as np
 from opml_core.scoring.compiled import Block, CompiledPipeline, Ensemble, Linear
 
 _NUMBER = r"(-?[0-9]+(?:\.[0-9]+)?(?:[eE][-+]?[0-9]+)?)"
-CAST_ITEM = re.compile(r"CAST\(`([^`]+)` AS DOUBLE\) AS `([^`]+)`"
+_ITEM = re.compile(r"CAST\(`([^`]+)` AS DOUBLE\) AS `([^`]+)`"
                    r"|CAST\(NULLIF\(`([^`]+)`, " + _NUMBER + r"\) AS DOUBLE\) AS `([^`]+)`"
                    r"|CAST\(COALESCE\(`([^`]+)` = " + _NUMBER + r", false\) AS DOUBLE\) AS `([^`]+)`",
                    re.IGNORECASE)
@@ -36,9 +36,7 @@ class UnsupportedStage(Exception):
 
 def compile_spark_model(sparkml_dir: Path) -> CompiledPipeline:
     """Read ``<model>/sparkml`` (a PipelineModel) and return its compiled form."""
-    sparkml_dir = Path(sparkml_dir)
-    stages = sorted((sparkml_dir / "stages").iterdir(), key=lambda p: int(p.name.split("_")[0]))
-    metas = [(path, stage_metadata(path)) for path in stages]
+    metas = [(path, stage_metadata(path)) for path in stage_paths(sparkml_dir)]
     sources: dict[str, dict] = {}  # column -> how it is derived from the inputs
     blocks, width, classes = None, 0, []
     for position, (path, meta) in enumerate(metas):
@@ -63,6 +61,20 @@ def compile_spark_model(sparkml_dir: Path) -> CompiledPipeline:
     raise UnsupportedStage("a pipeline without a final classifier after a VectorAssembler")
 
 
+def stage_paths(sparkml_dir: Path) -> list[Path]:
+    """A saved PipelineModel's stage folders, in pipeline order."""
+    return sorted((Path(sparkml_dir) / "stages").iterdir(), key=lambda p: int(p.name.split("_")[0]))
+
+
+def parse_casts(statement: str) -> list[tuple] | None:
+    """The cast items of a SQLTransformer statement opml's pipelines write (``pipeline.py``),
+    or None for any other statement."""
+    normalised = " ".join(statement.split())
+    items = [m.groups() for m in _ITEM.finditer(normalised)]
+    rebuilt = "SELECT *, " + ", ".join(_item_sql(*i) for i in items) + " FROM __THIS__"
+    return items if items and rebuilt.lower() == normalised.lower() else None
+
+
 def stage_metadata(path: Path) -> dict:
     part = next((path / "metadata").glob("part-*"))
     return json.loads(part.read_text().splitlines()[0])
@@ -76,10 +88,8 @@ def _data(path: Path, folder: str = "data"):
 
 def _sql(statement: str, sources: dict) -> None:
     """Casts to double, and a sentinel code as a missing number plus a 0/1 flag (pipeline.py)."""
-    normalised = " ".join(statement.split())
-    items = [m.groups() for m in CAST_ITEM.finditer(normalised)]
-    rebuilt = "SELECT *, " + ", ".join(cast_sql(*i) for i in items) + " FROM __THIS__"
-    if not items or rebuilt.lower() != normalised.lower():
+    items = parse_casts(statement)
+    if items is None:
         raise UnsupportedStage(f"SQLTransformer '{statement[:80]}'")
     for plain, plain_out, coded, code, coded_out, flagged, flag_code, flag_out in items:
         if plain:
@@ -92,7 +102,7 @@ def _sql(statement: str, sources: dict) -> None:
                                  "sentinel": float(flag_code)}
 
 
-def cast_sql(plain, plain_out, coded, code, coded_out, flagged, flag_code, flag_out) -> str:
+def _item_sql(plain, plain_out, coded, code, coded_out, flagged, flag_code, flag_out) -> str:
     if plain:
         return f"CAST(`{plain}` AS DOUBLE) AS `{plain_out}`"
     if coded:

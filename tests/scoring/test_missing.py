@@ -26,3 +26,21 @@ def test_a_pipeline_without_an_imputer_leaves_every_number_unimputed(spark, tmp_
                      VectorAssembler(inputCols=["x", "z_filled"], outputCol="features"),
                      LogisticRegression(maxIter=3)]).fit(frame).save(str(tmp_path / "sparkml"))
     assert unimputed_numbers(tmp_path / "sparkml", ["x", "z"]) == {"x"}
+
+
+def test_a_pipeline_opml_cannot_read_through_refuses_no_number(spark, tmp_path):
+    from pyspark.ml import Pipeline
+    from pyspark.ml.classification import LogisticRegression
+    from pyspark.ml.feature import SQLTransformer, VectorAssembler
+
+    frame = spark.createDataFrame([(float(i), float(i % 2)) for i in range(20)], "x double, label double")
+    own_sql = SQLTransformer(statement="SELECT *, COALESCE(x, 0.0) AS x0 FROM __THIS__")
+    assembler = VectorAssembler(inputCols=["x0"], outputCol="features")
+    Pipeline(stages=[own_sql, assembler, LogisticRegression(maxIter=3)]).fit(frame).save(
+        str(tmp_path / "sql"))
+    Pipeline(stages=[Pipeline(stages=[assembler.copy().setInputCols(["x"])]),
+                     LogisticRegression(maxIter=3)]).fit(frame).save(str(tmp_path / "nested"))
+    keep = VectorAssembler(inputCols=["x"], outputCol="features", handleInvalid="keep")
+    Pipeline(stages=[keep, LogisticRegression(maxIter=3)]).fit(frame).save(str(tmp_path / "keep"))
+    for folder in ("sql", "nested", "keep"):
+        assert unimputed_numbers(tmp_path / folder, ["x"]) == set(), folder
