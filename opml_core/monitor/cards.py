@@ -129,7 +129,8 @@ def drift_card(drift, importances: dict[str, float]) -> StatusCard:
     parts = [f"{group}: {'; '.join(item.text for item in items if item.group == group)}."
              for group in groups]
     too_little = drift.too_little()
-    note = f" {len(too_little)} window(s) had too little data for some statistics." if too_little else ""
+    note = (f" {len(too_little)} window(s) had too little data for some statistics; a longer "
+            "window gathers more." if too_little else "")
     sentence = f"{count} {' '.join(parts)}{note}"
     return StatusCard("Drift", level, sentence, tuple(items), count + note)
 

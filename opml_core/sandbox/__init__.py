@@ -3,9 +3,12 @@
 ``try_model(model_dir, spark=…)`` runs ``child.py`` with a scrubbed environment (no ``OPML_*``,
 Azure, MLflow or other secrets: only what Python and Java need), its home, working and temporary
 folders in a fresh scratch folder, a wall-clock deadline, CPU and file-size limits and a memory
-bound nothing in the model can switch off: the parent measures the resident memory of the
-child's whole process tree (a Spark model's JVM included, ``watch.py``) and kills it over the
-limit; a model that is not Spark also gets an address-space limit. What the child prints goes
+bound the model cannot declare away: the parent measures the resident memory of the child's
+whole process tree every ``POLL_S`` (a Spark model's JVM included, ``watch.py``) and kills it
+over the limit; a model that is not Spark also gets an address-space limit. The watch is
+sampled, not enforced by the kernel: memory taken between two samples can overshoot, and a
+process that leaves both the session and the tree between samples (a double fork with
+``setsid``) is not seen; a cgroup or PID namespace would close that. What the child prints goes
 to an unnamed temporary file (stopped past ``OUTPUT_LIMIT``) of which only the end is read.
 Where the kernel has Landlock the child writes nowhere but its scratch folder and a few devices
 and reads neither the workspace nor the project's secrets. It returns what the child found; a

@@ -1,12 +1,14 @@
 """The child side of ``opml_core.sandbox``: load an untrusted MLflow model and score its example.
 
 Run as ``python -I -B child.py <model dir> <scratch dir> <cpu s> <memory MB, 0: none>`` by the
-sandbox, never imported by the app: it imports nothing from opml (``-I`` keeps the project off
-``sys.path``). Before touching the model it sets its own CPU, file-size and memory limits and
-confines itself with Landlock where the kernel has it: from then on this process and its
-children may read the system, Python's own files and the model, and write only in the scratch
-folder and to /dev/null, /dev/zero and /dev/full (not /dev/shm). The outcome is one JSON file in the scratch folder; for a Spark pipeline it holds the
-input example's rows and the probabilities Spark gave them (the app compares its compiled scorer).
+sandbox, never run by the app (which imports it only to ask whether Landlock is there): it
+imports nothing from opml (``-I`` keeps the project off ``sys.path``). Before touching the
+model it sets its own CPU, file-size and memory limits and confines itself with Landlock where
+the kernel has it: from then on this process and its children may read the system, Python's
+own files and the model, and write only in the scratch folder and to /dev/null, /dev/zero and
+/dev/full (not /dev/shm). The outcome is one JSON file in the scratch folder; for a Spark
+pipeline it holds the input example's rows and the probabilities Spark gave them (the app
+compares its compiled scorer).
 """
 
 import ctypes

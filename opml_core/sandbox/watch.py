@@ -5,7 +5,8 @@ process it started.
 session and every descendant (so a JVM that Python started counts too), remembers each one and
 returns the bytes they hold resident; ``kill()`` kills the session and every process ever seen
 that is still the same process (same start time), even one that left the session. Nothing the
-child declares changes what is counted: the limit holds for any model, Spark or not.
+child declares changes what is counted, Spark or not; what a scan never saw (a process that
+left the session and the tree between two scans) is neither counted nor killed.
 """
 
 from __future__ import annotations

@@ -74,7 +74,8 @@ def parity_caption(diff: float | None, rows: float | None) -> str | None:
         return (f"This version scores through Spark because the fast scorer differed from Spark "
                 f"by up to {diff:.1e} on {counted} of its rows (its training rows, or a submitted "
                 "model's own example), checked when it was registered.")
-    return (f"The fast scorer matched Spark to within {diff:.0e} on {counted} of this version's "
+    closeness = "exactly" if diff == 0 else f"to within {diff:.0e}"
+    return (f"The fast scorer matched Spark {closeness} on {counted} of this version's "
             "rows (its training rows, or a submitted model's own example), checked when it was "
             "registered.")
 
