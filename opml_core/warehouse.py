@@ -45,7 +45,8 @@ def scratch_location(workspace: Workspace, kind: str) -> str:
 
 def readable_by_spark(spark, workspace: Workspace | None, path: Path) -> str:
     """Where ``spark`` can read the app's file ``path``: the path itself for a local session,
-    else a copy at ``<warehouse>/_scratch/shared/<digest>-<name>`` (made once per content)."""
+    else a copy at ``<warehouse>/_scratch/shared/<digest>-<name>`` (made once per content, and
+    made again when it is half as old as copies may get, so no process removes one in use)."""
     from opml_core.spark import beside_app
 
     if workspace is None or beside_app(spark):
@@ -57,7 +58,9 @@ def readable_by_spark(spark, workspace: Workspace | None, path: Path) -> str:
     name = f"{digest.hexdigest()[:16]}-{path.name}"
     uri = location(workspace, SCRATCH, SHARED, name)
     fs, target = filesystem(uri)
-    if fs.get_file_info(target).size != path.stat().st_size:
+    found = fs.get_file_info(target)
+    renewed_after = time.time_ns() - int(SHARED_KEPT_S * 1e9 / 2)  # so no other process removes it
+    if found.size != path.stat().st_size or (found.mtime_ns or 0) < renewed_after:
         remove_stale(location(workspace, SCRATCH, SHARED))
         partial = f"{uri}.{uuid.uuid4().hex[:6]}.partial"
         upload(path, partial)

@@ -53,6 +53,26 @@ def test_spark_away_from_the_app_reads_a_copy_under_the_warehouse_made_once(spar
     assert [tuple(r) for r in spark.read.csv(uri, header=True).collect()] == [("1", "x"), ("2", "y")]
 
 
+def test_a_shared_copy_reused_after_half_a_day_is_made_again_so_it_is_never_stale(
+        spark, settings, tmp_path, monkeypatch):
+    import os
+    import time
+
+    from opml_core import spark as engine
+    from opml_core.warehouse import readable_by_spark
+
+    monkeypatch.setattr(engine, "beside_app", lambda session: False)
+    path = tmp_path / "rows.csv"
+    path.write_text("a\n1\n")
+    copy = settings.workspace.warehouse / "_scratch" / "shared" / readable_by_spark(
+        spark, settings.workspace, path).rsplit("/", 1)[1]
+    thirteen_hours_ago = time.time_ns() - 13 * 3600 * 10**9
+    os.utime(copy, ns=(thirteen_hours_ago, thirteen_hours_ago))
+    readable_by_spark(spark, settings.workspace, path)
+    assert copy.stat().st_mtime_ns > thirteen_hours_ago + 12 * 3600 * 10**9
+    assert copy.read_text() == "a\n1\n"
+
+
 def test_a_folders_stamp_changes_when_its_files_do_though_the_folder_keeps_its_time(tmp_path):
     import os
 
